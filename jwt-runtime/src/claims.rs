@@ -1,0 +1,695 @@
+//! Registered claims, the [`PrivateClaims`] trait, and the one-pass parse of a payload into
+//! typed claims.
+
+use std::borrow::Cow;
+use std::fmt;
+
+use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// The claims the library itself writes besides the configurable ones.
+pub(crate) const FIXED_RESERVED: [&str; 7] = ["exp", "iat", "nbf", "iss", "aud", "jti", "fresh"];
+/// Reserved for the cookie + CSRF mode.
+pub(crate) const CSRF_CLAIM: &str = "csrf";
+
+/// Whether a token is an access token or a refresh token (the `type` claim).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum TokenKind {
+    /// An access token: accepted by guarded routes.
+    Access,
+    /// A refresh token: accepted only where a new access token is minted.
+    Refresh,
+}
+
+impl TokenKind {
+    /// The value of the type claim: `"access"` or `"refresh"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TokenKind::Access => "access",
+            TokenKind::Refresh => "refresh",
+        }
+    }
+
+    /// The JOSE `typ` header written for this kind (RFC 9068 `at+jwt` for access tokens).
+    pub(crate) fn typ(self) -> &'static str {
+        match self {
+            TokenKind::Access => "at+jwt",
+            TokenKind::Refresh => "refresh+jwt",
+        }
+    }
+}
+
+impl fmt::Display for TokenKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// The names of the claims whose name is configurable.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClaimNames {
+    /// The identity claim (default `sub`; sanic-jwt writes `user_id`).
+    pub identity: String,
+    /// The scopes claim (default `scopes`), a JSON array of strings.
+    pub scopes: String,
+    /// The role claim (default `role`).
+    pub role: String,
+    /// The token type claim (default `type`): `"access"` or `"refresh"`.
+    pub token_type: String,
+}
+
+impl Default for ClaimNames {
+    fn default() -> Self {
+        Self {
+            identity: "sub".to_owned(),
+            scopes: "scopes".to_owned(),
+            role: "role".to_owned(),
+            token_type: "type".to_owned(),
+        }
+    }
+}
+
+impl ClaimNames {
+    /// Whether `key` is a claim the library writes or reads itself.
+    pub(crate) fn is_reserved(&self, key: &str) -> bool {
+        FIXED_RESERVED.contains(&key)
+            || key == CSRF_CLAIM
+            || key == self.identity
+            || key == self.scopes
+            || key == self.role
+            || key == self.token_type
+    }
+}
+
+/// A struct of application claims written into the token under the configured prefix
+/// (`{prefix}_{field}`) and read back typed with
+/// [`Token::private_claims`](crate::Token::private_claims).
+///
+/// The claims are read in the same single pass over the payload as the registered claims:
+/// for every claim whose key carries the prefix, [`read_field`](PrivateClaims::read_field) is
+/// handed the field name and a deserializer positioned on its value. `#[derive(PrivateClaims)]`
+/// writes this implementation; by hand it looks like this:
+///
+/// ```
+/// use jwt_runtime::{PrivateClaims, ClaimWriter, ClaimsError};
+/// use serde::Deserialize;
+///
+/// struct Profile { user_id: u64 }
+///
+/// impl PrivateClaims for Profile {
+///     type Partial = Option<u64>;
+///     const FIELDS: &'static [&'static str] = &["user_id"];
+///
+///     fn read_field<'de, D: serde::Deserializer<'de>>(
+///         partial: &mut Self::Partial,
+///         field: &str,
+///         value: D,
+///     ) -> Result<bool, D::Error> {
+///         match field {
+///             "user_id" if partial.is_some() => Err(serde::de::Error::duplicate_field("user_id")),
+///             "user_id" => { *partial = Some(u64::deserialize(value)?); Ok(true) }
+///             _ => Ok(false),
+///         }
+///     }
+///
+///     fn finish(partial: Self::Partial) -> Result<Self, ClaimsError> {
+///         Ok(Profile { user_id: partial.ok_or(ClaimsError::missing("user_id"))? })
+///     }
+///
+///     fn write(&self, out: &mut ClaimWriter<'_>) -> Result<(), ClaimsError> {
+///         out.field("user_id", &self.user_id)
+///     }
+/// }
+/// ```
+#[diagnostic::on_unimplemented(
+    message = "`{Self}` cannot be used as the private claims of a token",
+    label = "`{Self}` does not implement `PrivateClaims`",
+    note = "add `#[derive(axum_jwt::PrivateClaims)]` to the struct, or use `Token` (no private claims)"
+)]
+pub trait PrivateClaims: Sized + Send + Sync + 'static {
+    /// The claims read so far, filled in one field at a time.
+    type Partial: Default;
+    /// The field names (without prefix) this type reads and writes.
+    const FIELDS: &'static [&'static str];
+
+    /// Reads one field from `value`. Returns `Ok(false)` when `field` is not one of this
+    /// type's fields (the claim is then kept as a public claim), and an error when the value
+    /// has the wrong type or the field was already read.
+    fn read_field<'de, D: Deserializer<'de>>(
+        partial: &mut Self::Partial,
+        field: &str,
+        value: D,
+    ) -> Result<bool, D::Error>;
+
+    /// Completes the claims once the whole payload was read (missing fields are an error
+    /// unless optional).
+    fn finish(partial: Self::Partial) -> Result<Self, ClaimsError>;
+
+    /// Writes every field into `out` (which adds the prefix).
+    fn write(&self, out: &mut ClaimWriter<'_>) -> Result<(), ClaimsError>;
+}
+
+/// No private claims: every non-registered claim is a public claim.
+impl PrivateClaims for () {
+    type Partial = ();
+    const FIELDS: &'static [&'static str] = &[];
+
+    fn read_field<'de, D: Deserializer<'de>>(_: &mut (), _: &str, _: D) -> Result<bool, D::Error> {
+        Ok(false)
+    }
+
+    fn finish(_: ()) -> Result<(), ClaimsError> {
+        Ok(())
+    }
+
+    fn write(&self, _: &mut ClaimWriter<'_>) -> Result<(), ClaimsError> {
+        Ok(())
+    }
+}
+
+/// Where [`PrivateClaims::write`] puts its fields: adds the configured prefix and refuses keys
+/// that collide with a registered, library or already written claim.
+pub struct ClaimWriter<'a> {
+    prefix: Option<&'a str>,
+    names: &'a ClaimNames,
+    out: &'a mut Map<String, Value>,
+}
+
+impl<'a> ClaimWriter<'a> {
+    pub(crate) fn new(
+        prefix: Option<&'a str>,
+        names: &'a ClaimNames,
+        out: &'a mut Map<String, Value>,
+    ) -> Self {
+        Self { prefix, names, out }
+    }
+
+    /// Writes one field as `{prefix}_{name}` (or `name` without prefix).
+    pub fn field<T: Serialize + ?Sized>(
+        &mut self,
+        name: &str,
+        value: &T,
+    ) -> Result<(), ClaimsError> {
+        let key = match self.prefix {
+            Some(prefix) => format!("{prefix}_{name}"),
+            None => name.to_owned(),
+        };
+        if self.names.is_reserved(&key) {
+            return Err(ClaimsError::Reserved(key));
+        }
+        let value = serde_json::to_value(value)
+            .map_err(|_| ClaimsError::NotSerializable(name.to_owned()))?;
+        if self.out.contains_key(&key) {
+            return Err(ClaimsError::Duplicate(key));
+        }
+        self.out.insert(key, value);
+        Ok(())
+    }
+}
+
+/// An error in the application's claims, at creation or when they are read back.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum ClaimsError {
+    /// A required private claim is missing from the token.
+    #[error("private claim `{0}` is missing")]
+    Missing(Cow<'static, str>),
+    /// The key is a registered or library claim (`exp`, `sub`, `type`, ...).
+    #[error("claim `{0}` collides with a registered or library claim")]
+    Reserved(String),
+    /// The same key was written twice.
+    #[error("claim `{0}` is written twice")]
+    Duplicate(String),
+    /// The value could not be serialized to JSON.
+    #[error("claim `{0}` cannot be serialized to JSON")]
+    NotSerializable(String),
+}
+
+impl ClaimsError {
+    /// A missing required field.
+    pub fn missing(field: &'static str) -> Self {
+        ClaimsError::Missing(Cow::Borrowed(field))
+    }
+}
+
+/// A NumericDate (RFC 7519 §2): any non-negative JSON number, floored to whole seconds and
+/// saturated at `u64::MAX`. Strings, booleans, `null` and negative numbers are refused.
+pub(crate) struct NumericDate(pub(crate) u64);
+
+impl<'de> Deserialize<'de> for NumericDate {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl Visitor<'_> for V {
+            type Value = NumericDate;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a non-negative number of seconds")
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<NumericDate, E> {
+                Ok(NumericDate(v))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<NumericDate, E> {
+                u64::try_from(v)
+                    .map(NumericDate)
+                    .map_err(|_| E::custom("negative NumericDate"))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<NumericDate, E> {
+                if v.is_finite() && v >= 0.0 {
+                    // `as` saturates: 1e300 becomes u64::MAX.
+                    Ok(NumericDate(v.floor() as u64))
+                } else {
+                    Err(E::custom("invalid NumericDate"))
+                }
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// `aud`: a string or a non-empty array of strings.
+pub(crate) struct Audience(pub(crate) Vec<String>);
+
+impl<'de> Deserialize<'de> for Audience {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Audience;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string or a non-empty array of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Audience, E> {
+                Ok(Audience(vec![v.to_owned()]))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<Audience, A::Error> {
+                let mut all = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    all.push(s);
+                }
+                if all.is_empty() {
+                    return Err(de::Error::custom("empty aud"));
+                }
+                Ok(Audience(all))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
+/// The identity claim: a string; for claim names other than `sub`, an integer too (sanic-jwt
+/// writes `user_id` as a number), kept as its decimal text.
+struct Identity(String);
+
+struct IdentitySeed {
+    allow_integer: bool,
+}
+
+impl<'de> DeserializeSeed<'de> for IdentitySeed {
+    type Value = Identity;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Identity, D::Error> {
+        struct V(bool);
+        impl Visitor<'_> for V {
+            type Value = Identity;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string identity")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Identity, E> {
+                Ok(Identity(v.to_owned()))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Identity, E> {
+                if self.0 {
+                    Ok(Identity(v.to_string()))
+                } else {
+                    Err(E::invalid_type(de::Unexpected::Unsigned(v), &self))
+                }
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Identity, E> {
+                if self.0 {
+                    Ok(Identity(v.to_string()))
+                } else {
+                    Err(E::invalid_type(de::Unexpected::Signed(v), &self))
+                }
+            }
+        }
+        d.deserialize_any(V(self.allow_integer))
+    }
+}
+
+/// Every claim of a verified token, read in one pass.
+#[derive(Debug, Clone)]
+pub(crate) struct Claims<C> {
+    pub(crate) identity: String,
+    pub(crate) kind: TokenKind,
+    pub(crate) exp: u64,
+    pub(crate) iat: Option<u64>,
+    pub(crate) nbf: Option<u64>,
+    pub(crate) jti: String,
+    pub(crate) iss: Option<String>,
+    pub(crate) aud: Vec<String>,
+    pub(crate) role: Option<String>,
+    pub(crate) scopes: Vec<String>,
+    pub(crate) fresh: bool,
+    pub(crate) csrf: Option<String>,
+    pub(crate) public: Map<String, Value>,
+    pub(crate) private: C,
+}
+
+/// Why a payload did not parse into [`Claims`].
+#[derive(Debug, PartialEq, Eq)]
+pub(crate) enum ParseError {
+    /// Not a JSON object, duplicate member, trailing data, ...
+    Malformed,
+    /// The named claim is missing or of the wrong type.
+    Claim(Cow<'static, str>),
+    /// Private claims missing or of the wrong type.
+    Private,
+}
+
+/// Parses the payload JSON into typed claims: one pass, no intermediate `Value` for the
+/// registered and private claims.
+pub(crate) fn parse_claims<C: PrivateClaims>(
+    json: &[u8],
+    names: &ClaimNames,
+    prefix: Option<&str>,
+) -> Result<Claims<C>, ParseError> {
+    let mut state = State::<C>::default();
+    let mut failure = None;
+    let seed = ClaimsSeed {
+        names,
+        prefix,
+        state: &mut state,
+        failure: &mut failure,
+    };
+    let mut de = serde_json::Deserializer::from_slice(json);
+    let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
+    if let Err(_e) = parsed {
+        return Err(failure.unwrap_or(ParseError::Malformed));
+    }
+    state.finish(names)
+}
+
+struct State<C: PrivateClaims> {
+    identity: Option<String>,
+    kind: Option<TokenKind>,
+    exp: Option<u64>,
+    iat: Option<u64>,
+    nbf: Option<u64>,
+    jti: Option<String>,
+    iss: Option<String>,
+    aud: Option<Vec<String>>,
+    role: Option<String>,
+    scopes: Option<Vec<String>>,
+    fresh: Option<bool>,
+    csrf: Option<String>,
+    public: Map<String, Value>,
+    private: C::Partial,
+}
+
+impl<C: PrivateClaims> Default for State<C> {
+    fn default() -> Self {
+        Self {
+            identity: None,
+            kind: None,
+            exp: None,
+            iat: None,
+            nbf: None,
+            jti: None,
+            iss: None,
+            aud: None,
+            role: None,
+            scopes: None,
+            fresh: None,
+            csrf: None,
+            public: Map::new(),
+            private: C::Partial::default(),
+        }
+    }
+}
+
+impl<C: PrivateClaims> State<C> {
+    fn finish(self, names: &ClaimNames) -> Result<Claims<C>, ParseError> {
+        let claim = |n: &str| ParseError::Claim(Cow::Owned(n.to_owned()));
+        Ok(Claims {
+            identity: self.identity.ok_or_else(|| claim(&names.identity))?,
+            kind: self.kind.ok_or_else(|| claim(&names.token_type))?,
+            exp: self.exp.ok_or(ParseError::Claim(Cow::Borrowed("exp")))?,
+            iat: self.iat,
+            nbf: self.nbf,
+            jti: self.jti.ok_or(ParseError::Claim(Cow::Borrowed("jti")))?,
+            iss: self.iss,
+            aud: self.aud.unwrap_or_default(),
+            role: self.role,
+            scopes: self.scopes.unwrap_or_default(),
+            fresh: self.fresh.unwrap_or(false),
+            csrf: self.csrf,
+            public: self.public,
+            private: C::finish(self.private).map_err(|_| ParseError::Private)?,
+        })
+    }
+}
+
+struct ClaimsSeed<'a, C: PrivateClaims> {
+    names: &'a ClaimNames,
+    prefix: Option<&'a str>,
+    state: &'a mut State<C>,
+    failure: &'a mut Option<ParseError>,
+}
+
+impl<'de, C: PrivateClaims> DeserializeSeed<'de> for ClaimsSeed<'_, C> {
+    type Value = ();
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
+        d.deserialize_map(self)
+    }
+}
+
+/// Sets a slot once; a second occurrence of a claim is a malformed payload (RFC 7519 §4:
+/// we reject duplicates rather than pick one).
+fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
+    if slot.is_some() {
+        return Err(E::custom("duplicate claim"));
+    }
+    *slot = Some(value);
+    Ok(())
+}
+
+impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, C> {
+    type Value = ();
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("a JSON object of claims")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
+        let st = self.state;
+        let names = self.names;
+        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
+            let key: &str = &key;
+            // Records which claim failed, so the error names it.
+            macro_rules! typed {
+                ($slot:expr, $ty:ty, $name:expr) => {
+                    typed!($slot, $ty, $name, |v| v)
+                };
+                ($slot:expr, $ty:ty, $name:expr, $map:expr) => {{
+                    let v = map.next_value::<$ty>().map_err(|e| {
+                        *self.failure = Some(ParseError::Claim(Cow::Owned($name.to_owned())));
+                        e
+                    })?;
+                    set_once(&mut $slot, $map(v))?;
+                }};
+            }
+            match key {
+                "exp" => typed!(st.exp, NumericDate, "exp", |v: NumericDate| v.0),
+                "iat" => typed!(st.iat, NumericDate, "iat", |v: NumericDate| v.0),
+                "nbf" => typed!(st.nbf, NumericDate, "nbf", |v: NumericDate| v.0),
+                "jti" => typed!(st.jti, String, "jti"),
+                "iss" => typed!(st.iss, String, "iss"),
+                "aud" => typed!(st.aud, Audience, "aud", |v: Audience| v.0),
+                "fresh" => typed!(st.fresh, bool, "fresh"),
+                CSRF_CLAIM => typed!(st.csrf, String, CSRF_CLAIM),
+                k if k == names.identity => {
+                    let seed = IdentitySeed {
+                        allow_integer: names.identity != "sub",
+                    };
+                    let v = map.next_value_seed(seed).map_err(|e| {
+                        *self.failure = Some(ParseError::Claim(Cow::Owned(names.identity.clone())));
+                        e
+                    })?;
+                    set_once(&mut st.identity, v.0)?;
+                }
+                k if k == names.token_type => {
+                    let v = map
+                        .next_value::<Cow<'de, str>>()
+                        .ok()
+                        .and_then(|t| match &*t {
+                            "access" => Some(TokenKind::Access),
+                            "refresh" => Some(TokenKind::Refresh),
+                            _ => None,
+                        });
+                    match v {
+                        Some(kind) => set_once(&mut st.kind, kind)?,
+                        None => {
+                            *self.failure =
+                                Some(ParseError::Claim(Cow::Owned(names.token_type.clone())));
+                            return Err(de::Error::custom("bad token type"));
+                        }
+                    }
+                }
+                k if k == names.role => typed!(st.role, String, names.role),
+                k if k == names.scopes => typed!(st.scopes, Vec<String>, names.scopes),
+                k => {
+                    let field = match self.prefix {
+                        Some(p) => k.strip_prefix(p).and_then(|rest| rest.strip_prefix('_')),
+                        None => Some(k),
+                    };
+                    let mut taken = false;
+                    if let Some(field) = field.filter(|f| C::FIELDS.contains(f)) {
+                        let seed = PrivateSeed::<C> {
+                            partial: &mut st.private,
+                            field,
+                        };
+                        taken = map.next_value_seed(seed).map_err(|e| {
+                            *self.failure = Some(ParseError::Private);
+                            e
+                        })?;
+                    }
+                    if !taken {
+                        let v: Value = map.next_value()?;
+                        if st.public.insert(k.to_owned(), v).is_some() {
+                            return Err(de::Error::custom("duplicate claim"));
+                        }
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+struct PrivateSeed<'a, C: PrivateClaims> {
+    partial: &'a mut C::Partial,
+    field: &'a str,
+}
+
+impl<'de, C: PrivateClaims> DeserializeSeed<'de> for PrivateSeed<'_, C> {
+    type Value = bool;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<bool, D::Error> {
+        C::read_field(self.partial, self.field, d)
+    }
+}
+
+/// Header parameters the verifier looks at; everything else is ignored (RFC 7515 §4).
+#[derive(Deserialize)]
+pub(crate) struct Header<'a> {
+    #[serde(borrow)]
+    pub(crate) alg: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub(crate) typ: Option<Cow<'a, str>>,
+    #[serde(borrow, default)]
+    pub(crate) cty: Option<Cow<'a, str>>,
+    #[serde(default)]
+    pub(crate) crit: Option<IgnoredAny>,
+    #[serde(default)]
+    pub(crate) zip: Option<IgnoredAny>,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn parse(json: &str) -> Result<Claims<()>, ParseError> {
+        parse_claims::<()>(json.as_bytes(), &ClaimNames::default(), None)
+    }
+
+    const BASE: &str = r#""sub":"alice","type":"access","jti":"j","exp":10"#;
+
+    #[test]
+    fn reads_registered_claims() {
+        let c = parse(&format!(
+            r#"{{{BASE},"iat":5,"nbf":6.7,"iss":"me","aud":["a","b"],"role":"ADMIN","scopes":["x"],"fresh":true,"other":1}}"#
+        ))
+        .unwrap();
+        assert_eq!(c.identity, "alice");
+        assert_eq!(c.kind, TokenKind::Access);
+        assert_eq!((c.exp, c.iat, c.nbf), (10, Some(5), Some(6)));
+        assert_eq!(c.aud, ["a", "b"]);
+        assert!(c.fresh);
+        assert_eq!(c.public.get("other"), Some(&Value::from(1)));
+    }
+
+    #[test]
+    fn wrong_types_name_the_claim() {
+        for (extra, claim) in [
+            (r#""exp":"10""#, "exp"),
+            (r#""nbf":null"#, "nbf"),
+            (r#""iat":-1"#, "iat"),
+            (r#""iss":["me"]"#, "iss"),
+            (r#""aud":[]"#, "aud"),
+            (r#""aud":3"#, "aud"),
+            (r#""scopes":"admin""#, "scopes"),
+            (r#""scopes":[["admin"]]"#, "scopes"),
+            (r#""fresh":"yes""#, "fresh"),
+        ] {
+            let json = format!(r#"{{"sub":"alice","type":"access","jti":"j",{extra}}}"#);
+            let err = parse(&json).err();
+            assert_eq!(err, Some(ParseError::Claim(claim.into())), "{json}");
+        }
+    }
+
+    #[test]
+    fn missing_and_bad_type_claims() {
+        assert_eq!(
+            parse(r#"{"sub":"a","type":"access","jti":"j"}"#).err(),
+            Some(ParseError::Claim("exp".into()))
+        );
+        for t in [r#""Access""#, r#""access ""#, r#"["access"]"#, "null"] {
+            let json = format!(r#"{{"sub":"a","type":{t},"jti":"j","exp":1}}"#);
+            assert_eq!(
+                parse(&json).err(),
+                Some(ParseError::Claim("type".into())),
+                "{json}"
+            );
+        }
+        assert_eq!(
+            parse(r#"{"sub":7,"type":"access","jti":"j","exp":1}"#).err(),
+            Some(ParseError::Claim("sub".into()))
+        );
+    }
+
+    #[test]
+    fn duplicates_and_non_objects_are_malformed() {
+        assert_eq!(
+            parse(&format!(r#"{{{BASE},"exp":11}}"#)).err(),
+            Some(ParseError::Malformed)
+        );
+        assert_eq!(
+            parse(&format!(r#"{{{BASE},"x":1,"x":2}}"#)).err(),
+            Some(ParseError::Malformed)
+        );
+        for bad in ["[]", "null", "\"s\"", "{} x", &format!("{{{BASE}}} {{}}")] {
+            assert_eq!(parse(bad).err(), Some(ParseError::Malformed), "{bad}");
+        }
+    }
+
+    #[test]
+    fn huge_numbers_saturate() {
+        let c = parse(r#"{"sub":"a","type":"access","jti":"j","exp":1e300}"#).unwrap();
+        assert_eq!(c.exp, u64::MAX);
+        let c = parse(r#"{"sub":"a","type":"access","jti":"j","exp":18446744073709551616}"#);
+        // serde_json reads integers beyond u64 as f64.
+        assert_eq!(c.unwrap().exp, u64::MAX);
+    }
+
+    #[test]
+    fn integer_identity_for_foreign_claim_names() {
+        let names = ClaimNames {
+            identity: "user_id".into(),
+            ..ClaimNames::default()
+        };
+        let c = parse_claims::<()>(
+            br#"{"user_id":42,"type":"access","jti":"j","exp":1}"#,
+            &names,
+            None,
+        )
+        .unwrap();
+        assert_eq!(c.identity, "42");
+    }
+}

@@ -1,0 +1,357 @@
+//! The one place where an [`AuthError`] becomes an HTTP response (RFC 6750 §3).
+
+use std::borrow::Cow;
+use std::fmt;
+use std::sync::Arc;
+
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+
+/// Why a request was not authenticated.
+///
+/// Every variant has a stable machine-readable [`reason`](AuthError::reason), an HTTP
+/// [`status`](AuthError::status) and, for 401 and 403, the RFC 6750 `WWW-Authenticate`
+/// challenge. Messages come from a fixed set of texts and the names of configured claims;
+/// they never echo token contents or library internals.
+///
+/// | variant | status | `error` | `reason` |
+/// |---|---|---|---|
+/// | [`MissingToken`](AuthError::MissingToken) | 401 (bare `Bearer` challenge) | `missing_token` | `missing_token` |
+/// | [`InvalidRequest`](AuthError::InvalidRequest) | 400 | `invalid_request` | `invalid_request` |
+/// | [`TokenTooLarge`](AuthError::TokenTooLarge) | 401 | `invalid_token` | `token_too_large` |
+/// | [`Malformed`](AuthError::Malformed) | 401 | `invalid_token` | `malformed` |
+/// | [`UnsupportedHeader`](AuthError::UnsupportedHeader) | 401 | `invalid_token` | `unsupported_header` |
+/// | [`WrongAlgorithm`](AuthError::WrongAlgorithm) | 401 | `invalid_token` | `wrong_algorithm` |
+/// | [`BadSignature`](AuthError::BadSignature) | 401 | `invalid_token` | `bad_signature` |
+/// | [`InvalidClaims`](AuthError::InvalidClaims) | 401 | `invalid_token` | `invalid_claims` |
+/// | [`InvalidPrivateClaims`](AuthError::InvalidPrivateClaims) | 401 | `invalid_token` | `invalid_private_claims` |
+/// | [`WrongTokenType`](AuthError::WrongTokenType) | 401 | `invalid_token` | `wrong_token_type` |
+/// | [`Expired`](AuthError::Expired) | 401 | `invalid_token` | `expired` |
+/// | [`NotYetValid`](AuthError::NotYetValid) | 401 | `invalid_token` | `not_yet_valid` |
+/// | [`IssuedInFuture`](AuthError::IssuedInFuture) | 401 | `invalid_token` | `issued_in_future` |
+/// | [`WrongIssuer`](AuthError::WrongIssuer) | 401 | `invalid_token` | `wrong_issuer` |
+/// | [`WrongAudience`](AuthError::WrongAudience) | 401 | `invalid_token` | `wrong_audience` |
+/// | [`LayerMissing`](AuthError::LayerMissing) | 500 | `server_error` | `layer_missing` |
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum AuthError {
+    /// No token in any configured location. `looked_in` names the locations, e.g.
+    /// `"the Authorization header"`.
+    MissingToken {
+        /// Where the library looked, for the message.
+        looked_in: Cow<'static, str>,
+    },
+    /// The request itself is malformed (two tokens, two `Authorization` headers, ...).
+    InvalidRequest(&'static str),
+    /// The token is longer than the configured maximum; it was refused before decoding.
+    TokenTooLarge,
+    /// Not a compact JWS: wrong segment count, bad base64url, header or payload not a JSON
+    /// object.
+    Malformed(&'static str),
+    /// A header parameter this library does not implement (`crit`, `zip`, nested JWT).
+    UnsupportedHeader(&'static str),
+    /// The header's `alg` is not the configured algorithm (including `none`).
+    WrongAlgorithm,
+    /// The signature does not match.
+    BadSignature,
+    /// A registered or library claim is missing or of the wrong JSON type. Holds the claim
+    /// name as configured.
+    InvalidClaims(Cow<'static, str>),
+    /// The application's private claims are missing or of the wrong type.
+    InvalidPrivateClaims,
+    /// An access token where a refresh token is required, or the reverse.
+    WrongTokenType,
+    /// `exp` is in the past (beyond the leeway).
+    Expired,
+    /// `nbf` is in the future (beyond the leeway).
+    NotYetValid,
+    /// `iat` is in the future (beyond the leeway).
+    IssuedInFuture,
+    /// `iss` is missing or is not the configured issuer.
+    WrongIssuer,
+    /// `aud` is missing or does not contain a configured audience.
+    WrongAudience,
+    /// A guard ran on a router that has no [`Jwt::layer`](crate::Jwt::layer) installed.
+    LayerMissing,
+}
+
+impl AuthError {
+    /// The stable machine-readable reason, the `reason` field of the JSON body.
+    pub fn reason(&self) -> &'static str {
+        match self {
+            AuthError::MissingToken { .. } => "missing_token",
+            AuthError::InvalidRequest(_) => "invalid_request",
+            AuthError::TokenTooLarge => "token_too_large",
+            AuthError::Malformed(_) => "malformed",
+            AuthError::UnsupportedHeader(_) => "unsupported_header",
+            AuthError::WrongAlgorithm => "wrong_algorithm",
+            AuthError::BadSignature => "bad_signature",
+            AuthError::InvalidClaims(_) => "invalid_claims",
+            AuthError::InvalidPrivateClaims => "invalid_private_claims",
+            AuthError::WrongTokenType => "wrong_token_type",
+            AuthError::Expired => "expired",
+            AuthError::NotYetValid => "not_yet_valid",
+            AuthError::IssuedInFuture => "issued_in_future",
+            AuthError::WrongIssuer => "wrong_issuer",
+            AuthError::WrongAudience => "wrong_audience",
+            AuthError::LayerMissing => "layer_missing",
+        }
+    }
+
+    /// The HTTP status this error answers with.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AuthError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            AuthError::LayerMissing => StatusCode::INTERNAL_SERVER_ERROR,
+            _ => StatusCode::UNAUTHORIZED,
+        }
+    }
+
+    /// The RFC 6750 error code (`invalid_token`, `invalid_request`), if the error has one.
+    pub fn rfc6750_code(&self) -> Option<&'static str> {
+        match self {
+            AuthError::MissingToken { .. } | AuthError::LayerMissing => None,
+            AuthError::InvalidRequest(_) => Some("invalid_request"),
+            _ => Some("invalid_token"),
+        }
+    }
+
+    /// The `error_description` of the challenge: a fixed text per reason, restricted to the
+    /// characters RFC 6750 §3 allows.
+    pub fn description(&self) -> &'static str {
+        match self {
+            AuthError::MissingToken { .. } => "No access token was provided",
+            AuthError::InvalidRequest(_) => "The request is malformed",
+            AuthError::TokenTooLarge => "The token is too large",
+            AuthError::Malformed(_) => "The token is malformed",
+            AuthError::UnsupportedHeader(_) => "The token uses an unsupported header parameter",
+            AuthError::WrongAlgorithm => {
+                "The token is signed with an algorithm that is not accepted"
+            }
+            AuthError::BadSignature => "The token signature is invalid",
+            AuthError::InvalidClaims(_) => "The token claims are invalid",
+            AuthError::InvalidPrivateClaims => "The token private claims are invalid",
+            AuthError::WrongTokenType => "The token is of the wrong type",
+            AuthError::Expired => "The token has expired",
+            AuthError::NotYetValid => "The token is not valid yet",
+            AuthError::IssuedInFuture => "The token is issued in the future",
+            AuthError::WrongIssuer => "The token issuer is not accepted",
+            AuthError::WrongAudience => "The token audience is not accepted",
+            AuthError::LayerMissing => "Server misconfiguration",
+        }
+    }
+
+    /// The human-readable message of the JSON body.
+    pub fn message(&self) -> Cow<'static, str> {
+        match self {
+            AuthError::MissingToken { looked_in } => {
+                Cow::Owned(format!("no access token was found; looked in {looked_in}"))
+            }
+            AuthError::InvalidRequest(m)
+            | AuthError::Malformed(m)
+            | AuthError::UnsupportedHeader(m) => Cow::Borrowed(m),
+            AuthError::InvalidClaims(name) => Cow::Owned(format!(
+                "the token's `{name}` claim is missing or has the wrong type"
+            )),
+            AuthError::LayerMissing => Cow::Borrowed(
+                "axum-jwt is not installed on this router: add `.layer(jwt.layer())` to the Router",
+            ),
+            AuthError::TokenTooLarge => {
+                Cow::Borrowed("the token is longer than the accepted maximum")
+            }
+            AuthError::WrongAlgorithm => {
+                Cow::Borrowed("the token is not signed with the algorithm this service accepts")
+            }
+            AuthError::BadSignature => Cow::Borrowed("the token signature does not verify"),
+            AuthError::InvalidPrivateClaims => {
+                Cow::Borrowed("the token's private claims are missing or have the wrong type")
+            }
+            AuthError::WrongTokenType => {
+                Cow::Borrowed("the token is not of the type this route accepts")
+            }
+            AuthError::Expired => Cow::Borrowed("the token has expired"),
+            AuthError::NotYetValid => Cow::Borrowed("the token is not valid yet (nbf)"),
+            AuthError::IssuedInFuture => {
+                Cow::Borrowed("the token's issue time (iat) is in the future")
+            }
+            AuthError::WrongIssuer => Cow::Borrowed("the token's issuer (iss) is not accepted"),
+            AuthError::WrongAudience => Cow::Borrowed("the token's audience (aud) is not accepted"),
+        }
+    }
+
+    /// The `WWW-Authenticate` challenge for this error (401 responses only), with an optional
+    /// realm.
+    pub fn challenge(&self, realm: Option<&str>) -> Option<String> {
+        if self.status() != StatusCode::UNAUTHORIZED {
+            return None;
+        }
+        let mut params: Vec<String> = Vec::with_capacity(3);
+        if let Some(realm) = realm {
+            params.push(format!("realm=\"{realm}\""));
+        }
+        if let Some(code) = self.rfc6750_code() {
+            params.push(format!("error=\"{code}\""));
+            params.push(format!("error_description=\"{}\"", self.description()));
+        }
+        Some(if params.is_empty() {
+            "Bearer".to_owned()
+        } else {
+            format!("Bearer {}", params.join(", "))
+        })
+    }
+
+    /// Builds the default response: status, `WWW-Authenticate` and the JSON body
+    /// `{"error", "reason", "message"}`.
+    pub fn to_response(&self, realm: Option<&str>) -> Response {
+        let body = serde_json::json!({
+            "error": self.rfc6750_code().unwrap_or(match self {
+                AuthError::LayerMissing => "server_error",
+                _ => self.reason(),
+            }),
+            "reason": self.reason(),
+            "message": self.message(),
+        });
+        let mut response = (self.status(), body.to_string()).into_response();
+        let headers = response.headers_mut();
+        headers.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        if let Some(challenge) = self.challenge(realm) {
+            // The challenge is built from fixed texts and a realm checked at build time.
+            if let Ok(value) = HeaderValue::from_str(&challenge) {
+                headers.insert(header::WWW_AUTHENTICATE, value);
+            }
+        }
+        response
+    }
+}
+
+impl fmt::Display for AuthError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.reason(), self.message())
+    }
+}
+
+impl std::error::Error for AuthError {}
+
+impl IntoResponse for AuthError {
+    fn into_response(self) -> Response {
+        self.to_response(None)
+    }
+}
+
+/// A function that turns an [`AuthError`] into the application's own response; see
+/// [`JwtBuilder::error_response`](crate::JwtBuilder::error_response).
+pub type ErrorMapper = Arc<dyn Fn(&AuthError) -> Response + Send + Sync>;
+
+/// The rejection of the extractors: an [`AuthError`] plus the way the configured [`Jwt`]
+/// answers it (realm, custom mapping).
+///
+/// [`Jwt`]: crate::Jwt
+#[derive(Clone)]
+pub struct AuthRejection {
+    error: AuthError,
+    render: Option<Render>,
+}
+
+#[derive(Clone)]
+pub(crate) struct Render {
+    pub(crate) realm: Option<Arc<str>>,
+    pub(crate) mapper: Option<ErrorMapper>,
+}
+
+impl AuthRejection {
+    pub(crate) fn new(error: AuthError, render: Option<Render>) -> Self {
+        Self { error, render }
+    }
+
+    /// The error behind this rejection.
+    pub fn error(&self) -> &AuthError {
+        &self.error
+    }
+
+    /// Consumes the rejection, returning the error.
+    pub fn into_error(self) -> AuthError {
+        self.error
+    }
+}
+
+impl fmt::Debug for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_tuple("AuthRejection").field(&self.error).finish()
+    }
+}
+
+impl fmt::Display for AuthRejection {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        self.error.fmt(f)
+    }
+}
+
+impl std::error::Error for AuthRejection {}
+
+impl From<AuthError> for AuthRejection {
+    fn from(error: AuthError) -> Self {
+        Self::new(error, None)
+    }
+}
+
+impl IntoResponse for AuthRejection {
+    fn into_response(self) -> Response {
+        match &self.render {
+            Some(Render {
+                mapper: Some(mapper),
+                ..
+            }) => mapper(&self.error),
+            Some(Render { realm, .. }) => self.error.to_response(realm.as_deref()),
+            None => self.error.to_response(None),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn missing_token_has_a_bare_challenge() {
+        let e = AuthError::MissingToken {
+            looked_in: "the Authorization header".into(),
+        };
+        assert_eq!(e.challenge(None).as_deref(), Some("Bearer"));
+        assert_eq!(
+            e.challenge(Some("api")).as_deref(),
+            Some("Bearer realm=\"api\"")
+        );
+    }
+
+    #[test]
+    fn descriptions_use_only_rfc6750_characters() {
+        let all = [
+            AuthError::InvalidRequest("x"),
+            AuthError::TokenTooLarge,
+            AuthError::Malformed("x"),
+            AuthError::UnsupportedHeader("x"),
+            AuthError::WrongAlgorithm,
+            AuthError::BadSignature,
+            AuthError::InvalidClaims("exp".into()),
+            AuthError::InvalidPrivateClaims,
+            AuthError::WrongTokenType,
+            AuthError::Expired,
+            AuthError::NotYetValid,
+            AuthError::IssuedInFuture,
+            AuthError::WrongIssuer,
+            AuthError::WrongAudience,
+            AuthError::LayerMissing,
+        ];
+        for e in all {
+            assert!(
+                e.description()
+                    .bytes()
+                    .all(|b| matches!(b, 0x20..=0x21 | 0x23..=0x5B | 0x5D..=0x7E)),
+                "{e:?}"
+            );
+        }
+    }
+}

@@ -1,0 +1,320 @@
+//! Creating tokens: [`Jwt::access_token`] and [`Jwt::refresh_token`].
+
+use std::time::Duration;
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use serde::Serialize;
+use serde_json::{Map, Value};
+
+use crate::claims::{CSRF_CLAIM, ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
+use crate::config::Jwt;
+use crate::verify::now;
+
+/// Why a token could not be created.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
+pub enum SignError {
+    /// A private or public claim is invalid (collides with a registered claim, written twice,
+    /// not serializable).
+    #[error(transparent)]
+    Claims(#[from] ClaimsError),
+    /// This `Jwt` has only a public key: it verifies but cannot sign.
+    #[error("this configuration has no private key, so it can only verify tokens")]
+    NoSigningKey,
+    /// The crypto backend refused to sign.
+    #[error("the token could not be signed")]
+    Crypto,
+    /// The lifetime overflows the clock.
+    #[error("the token lifetime is too large")]
+    Lifetime,
+}
+
+/// Random bytes from the operating system, base64url-encoded: token ids and CSRF values.
+pub(crate) fn random_id() -> Result<String, SignError> {
+    let mut bytes = [0u8; 16];
+    getrandom::fill(&mut bytes).map_err(|_| SignError::Crypto)?;
+    Ok(URL_SAFE_NO_PAD.encode(bytes))
+}
+
+impl Jwt {
+    /// Starts an access token for `identity`. Access tokens are not fresh unless
+    /// [`fresh(true)`](TokenBuilder::fresh) says so.
+    pub fn access_token(&self, identity: impl Into<String>) -> TokenBuilder<'_> {
+        TokenBuilder::new(self, TokenKind::Access, identity.into())
+    }
+
+    /// Starts a refresh token for `identity`.
+    pub fn refresh_token(&self, identity: impl Into<String>) -> TokenBuilder<'_> {
+        TokenBuilder::new(self, TokenKind::Refresh, identity.into())
+    }
+}
+
+/// A token being created; finish with [`sign`](TokenBuilder::sign).
+///
+/// ```
+/// # let jwt = jwt_runtime::Jwt::builder().secret([7u8; 32]).build()?;
+/// let token = jwt
+///     .access_token("alice")
+///     .role("USER")
+///     .scopes(["user:read"])
+///     .fresh(true)
+///     .public_claim("tenant", "acme")
+///     .expires_in(std::time::Duration::from_secs(60))
+///     .sign()?;
+/// # Ok::<(), Box<dyn std::error::Error>>(())
+/// ```
+#[must_use = "call .sign() to get the token"]
+pub struct TokenBuilder<'a> {
+    jwt: &'a Jwt,
+    kind: TokenKind,
+    identity: String,
+    role: Option<String>,
+    scopes: Option<Vec<String>>,
+    fresh: bool,
+    csrf: Option<String>,
+    private: Map<String, Value>,
+    public: Map<String, Value>,
+    expires_in: Option<Duration>,
+    error: Option<SignError>,
+}
+
+impl<'a> TokenBuilder<'a> {
+    fn new(jwt: &'a Jwt, kind: TokenKind, identity: String) -> Self {
+        Self {
+            jwt,
+            kind,
+            identity,
+            role: None,
+            scopes: None,
+            fresh: false,
+            csrf: None,
+            private: Map::new(),
+            public: Map::new(),
+            expires_in: None,
+            error: None,
+        }
+    }
+
+    fn fail(&mut self, e: SignError) {
+        self.error.get_or_insert(e);
+    }
+
+    /// The role claim.
+    pub fn role(mut self, role: impl Into<String>) -> Self {
+        self.role = Some(role.into());
+        self
+    }
+
+    /// The scopes claim (sanic-jwt scopes such as `user:read`).
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.scopes = Some(scopes.into_iter().map(Into::into).collect());
+        self
+    }
+
+    /// Whether the token is fresh (minted from a login). Written on access tokens only.
+    pub fn fresh(mut self, fresh: bool) -> Self {
+        self.fresh = fresh;
+        self
+    }
+
+    /// Writes a `csrf` claim (cookie transport binds its CSRF value to the token).
+    pub fn csrf(mut self, value: impl Into<String>) -> Self {
+        self.csrf = Some(value.into());
+        self
+    }
+
+    /// The application's private claims, written as `{prefix}_{field}`. A field whose key
+    /// collides with a registered or library claim makes [`sign`](Self::sign) fail.
+    pub fn private_claims<C: PrivateClaims>(mut self, claims: &C) -> Self {
+        let mut out = Map::new();
+        let result = {
+            let inner = &self.jwt.inner;
+            let mut writer = ClaimWriter::new(inner.prefix.as_deref(), &inner.names, &mut out);
+            claims.write(&mut writer)
+        };
+        match result {
+            Ok(()) => self.private = out,
+            Err(e) => self.fail(e.into()),
+        }
+        self
+    }
+
+    /// A public claim. Its key must not be a registered, library or private claim.
+    pub fn public_claim(mut self, key: impl Into<String>, value: impl Serialize) -> Self {
+        let key = key.into();
+        if self.jwt.inner.names.is_reserved(&key) {
+            self.fail(ClaimsError::Reserved(key).into());
+            return self;
+        }
+        match serde_json::to_value(value) {
+            Ok(v) => {
+                if self.public.insert(key.clone(), v).is_some() {
+                    self.fail(ClaimsError::Duplicate(key).into());
+                }
+            }
+            Err(_) => self.fail(ClaimsError::NotSerializable(key).into()),
+        }
+        self
+    }
+
+    /// Overrides the configured lifetime for this token.
+    pub fn expires_in(mut self, ttl: Duration) -> Self {
+        self.expires_in = Some(ttl);
+        self
+    }
+
+    /// Signs the token.
+    pub fn sign(self) -> Result<String, SignError> {
+        if let Some(e) = self.error {
+            return Err(e);
+        }
+        let inner = &self.jwt.inner;
+        if !inner.keys.can_sign() {
+            return Err(SignError::NoSigningKey);
+        }
+        if let Some(key) = self.public.keys().find(|k| self.private.contains_key(*k)) {
+            return Err(ClaimsError::Duplicate(key.clone()).into());
+        }
+        let names = &inner.names;
+        let iat = now();
+        let ttl = self.expires_in.unwrap_or(match self.kind {
+            TokenKind::Access => inner.access_ttl,
+            TokenKind::Refresh => inner.refresh_ttl,
+        });
+        let exp = iat.checked_add(ttl.as_secs()).ok_or(SignError::Lifetime)?;
+        let mut claims = Map::with_capacity(12 + self.private.len() + self.public.len());
+        claims.insert(names.identity.clone(), Value::String(self.identity));
+        claims.insert(names.token_type.clone(), Value::from(self.kind.as_str()));
+        claims.insert("iat".to_owned(), Value::from(iat));
+        claims.insert("exp".to_owned(), Value::from(exp));
+        if let Some(delta) = inner.nbf_delta {
+            let nbf = iat
+                .checked_add(delta.as_secs())
+                .ok_or(SignError::Lifetime)?;
+            claims.insert("nbf".to_owned(), Value::from(nbf));
+        }
+        claims.insert("jti".to_owned(), Value::String(random_id()?));
+        if let Some(iss) = &inner.issuer {
+            claims.insert("iss".to_owned(), Value::from(iss.as_str()));
+        }
+        match inner.audience.as_slice() {
+            [] => {}
+            [one] => {
+                claims.insert("aud".to_owned(), Value::from(one.as_str()));
+            }
+            many => {
+                claims.insert("aud".to_owned(), Value::from(many.to_vec()));
+            }
+        }
+        if let Some(role) = self.role {
+            claims.insert(names.role.clone(), Value::String(role));
+        }
+        if let Some(scopes) = self.scopes {
+            claims.insert(names.scopes.clone(), Value::from(scopes));
+        }
+        if self.kind == TokenKind::Access {
+            claims.insert("fresh".to_owned(), Value::Bool(self.fresh));
+        }
+        if let Some(csrf) = self.csrf {
+            claims.insert(CSRF_CLAIM.to_owned(), Value::String(csrf));
+        }
+        claims.extend(self.private);
+        claims.extend(self.public);
+        let payload = serde_json::to_vec(&claims).map_err(|_| SignError::Crypto)?;
+        let header = match self.kind {
+            TokenKind::Access => &inner.header_access,
+            TokenKind::Refresh => &inner.header_refresh,
+        };
+        let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 360);
+        token.push_str(header);
+        token.push('.');
+        URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
+        let signature = inner
+            .keys
+            .sign(token.as_bytes())
+            .map_err(|_| SignError::Crypto)?;
+        token.push('.');
+        token.push_str(&signature);
+        Ok(token)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn jwt() -> Jwt {
+        Jwt::builder()
+            .secret([3u8; 32])
+            .private_claim_prefix("app")
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn reserved_public_claims_are_errors() {
+        for key in [
+            "exp", "sub", "iat", "nbf", "iss", "aud", "jti", "type", "role", "scopes", "fresh",
+            "csrf",
+        ] {
+            let err = jwt().access_token("a").public_claim(key, 1).sign().err();
+            assert_eq!(
+                err,
+                Some(SignError::Claims(ClaimsError::Reserved(key.into()))),
+                "{key}"
+            );
+        }
+        let err = jwt()
+            .access_token("a")
+            .public_claim("x", 1)
+            .public_claim("x", 2)
+            .sign()
+            .err();
+        assert_eq!(
+            err,
+            Some(SignError::Claims(ClaimsError::Duplicate("x".into())))
+        );
+    }
+
+    #[test]
+    fn every_token_has_iat_exp_jti_and_unique_ids() {
+        let j = jwt();
+        let a = j
+            .verify_access::<()>(&j.access_token("a").sign().unwrap())
+            .unwrap();
+        let b = j
+            .verify_access::<()>(&j.access_token("a").sign().unwrap())
+            .unwrap();
+        assert!(a.issued_at().is_some());
+        assert_eq!(a.expires_at() - a.issued_at().unwrap(), 15 * 60);
+        assert_ne!(a.jti(), b.jti());
+        assert!(!a.fresh());
+        let r = j
+            .verify_refresh::<()>(&j.refresh_token("a").sign().unwrap())
+            .unwrap();
+        assert_eq!(r.expires_at() - r.issued_at().unwrap(), 30 * 24 * 3600);
+    }
+
+    #[test]
+    fn verify_only_configurations_cannot_sign() {
+        let pem = std::fs::read(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/../tests/fixtures/ed25519_public.pem"
+        ))
+        .unwrap();
+        let j = Jwt::builder()
+            .algorithm(jsonwebtoken::Algorithm::EdDSA)
+            .public_key_pem(pem)
+            .build()
+            .unwrap();
+        assert_eq!(
+            j.access_token("a").sign().err(),
+            Some(SignError::NoSigningKey)
+        );
+    }
+}

@@ -1,0 +1,30 @@
+//! Runtime of [axum-jwt](https://docs.rs/axum-jwt): configuration, token creation,
+//! verification and the axum extractors. Depend on `axum-jwt`, which re-exports this crate.
+//!
+//! The core (configuration, keys, claims, creation, verification) knows nothing of HTTP and
+//! is tested without a server; the axum ring (locations, extractors, layer, error responses)
+//! is tested over real HTTP.
+#![warn(missing_docs)]
+
+mod claims;
+mod config;
+mod error;
+mod extract;
+mod issue;
+mod keys;
+mod layer;
+mod locate;
+mod token;
+mod verify;
+
+pub use claims::{ClaimNames, ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
+pub use config::{
+    ConfigError, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, DEFAULT_REFRESH_TTL,
+    Jwt, JwtBuilder,
+};
+pub use error::{AuthError, AuthRejection, ErrorMapper};
+pub use issue::{SignError, TokenBuilder};
+pub use jsonwebtoken::Algorithm;
+pub use layer::{JwtLayer, JwtService};
+pub use locate::TokenLocation;
+pub use token::Token;

@@ -1,0 +1,131 @@
+//! [`Token`]: a verified token and its typed claims.
+
+use std::fmt;
+use std::sync::Arc;
+
+use serde_json::{Map, Value};
+
+use crate::claims::{Claims, TokenKind};
+
+/// A verified token: signature, algorithm, type, time claims, issuer and audience have all
+/// been checked, and the claims were read once, typed.
+///
+/// As an extractor, `Token<C>` requires a valid **access** token and answers every failure
+/// with the RFC 6750 error contract; `Option<Token<C>>` is `None` only when the request
+/// carries no token at all (a present but invalid token is still rejected).
+///
+/// `C` is the application's [`PrivateClaims`](crate::PrivateClaims) type (`()` for none).
+pub struct Token<C = ()> {
+    pub(crate) inner: Arc<TokenData<C>>,
+}
+
+pub(crate) struct TokenData<C> {
+    pub(crate) claims: Claims<C>,
+    pub(crate) raw: Box<str>,
+}
+
+impl<C> Clone for Token<C> {
+    fn clone(&self) -> Self {
+        Self {
+            inner: Arc::clone(&self.inner),
+        }
+    }
+}
+
+impl<C: fmt::Debug> fmt::Debug for Token<C> {
+    /// Never prints the raw token.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let c = &self.inner.claims;
+        f.debug_struct("Token")
+            .field("identity", &c.identity)
+            .field("kind", &c.kind)
+            .field("role", &c.role)
+            .field("scopes", &c.scopes)
+            .field("fresh", &c.fresh)
+            .field("jti", &c.jti)
+            .field("exp", &c.exp)
+            .field("private_claims", &c.private)
+            .finish_non_exhaustive()
+    }
+}
+
+impl<C> Token<C> {
+    fn claims(&self) -> &Claims<C> {
+        &self.inner.claims
+    }
+
+    /// The identity (`sub`, or the configured identity claim).
+    pub fn identity(&self) -> &str {
+        &self.claims().identity
+    }
+
+    /// The role, if the token has one.
+    pub fn role(&self) -> Option<&str> {
+        self.claims().role.as_deref()
+    }
+
+    /// The scopes (empty when the token has none).
+    pub fn scopes(&self) -> &[String] {
+        &self.claims().scopes
+    }
+
+    /// Access or refresh.
+    pub fn kind(&self) -> TokenKind {
+        self.claims().kind
+    }
+
+    /// Whether the token was minted from a login (not from a refresh).
+    pub fn fresh(&self) -> bool {
+        self.claims().fresh
+    }
+
+    /// The unique token id (`jti`).
+    pub fn jti(&self) -> &str {
+        &self.claims().jti
+    }
+
+    /// `iat`, seconds since the Unix epoch.
+    pub fn issued_at(&self) -> Option<u64> {
+        self.claims().iat
+    }
+
+    /// `exp`, seconds since the Unix epoch.
+    pub fn expires_at(&self) -> u64 {
+        self.claims().exp
+    }
+
+    /// `nbf`, seconds since the Unix epoch.
+    pub fn not_before(&self) -> Option<u64> {
+        self.claims().nbf
+    }
+
+    /// `iss`.
+    pub fn issuer(&self) -> Option<&str> {
+        self.claims().iss.as_deref()
+    }
+
+    /// `aud` (a single audience is a list of one).
+    pub fn audience(&self) -> &[String] {
+        &self.claims().aud
+    }
+
+    /// The `csrf` claim of tokens issued for cookie transport.
+    pub fn csrf(&self) -> Option<&str> {
+        self.claims().csrf.as_deref()
+    }
+
+    /// Claims that are neither registered, library nor private claims.
+    pub fn public_claims(&self) -> &Map<String, Value> {
+        &self.claims().public
+    }
+
+    /// The application's typed private claims.
+    pub fn private_claims(&self) -> &C {
+        &self.claims().private
+    }
+
+    /// The token as it was sent.
+    pub fn raw(&self) -> &str {
+        &self.inner.raw
+    }
+}

@@ -1,0 +1,208 @@
+//! One pass from a compact JWS string to a verified, typed [`Token`], to the bar of
+//! SECURITY.md sections A to E.
+
+use std::sync::Arc;
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+use crate::claims::{Header, ParseError, PrivateClaims, TokenKind, parse_claims};
+use crate::config::{Inner, Jwt};
+use crate::error::AuthError;
+use crate::token::Token;
+
+/// Seconds since the Unix epoch.
+pub(crate) fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map(|d| d.as_secs())
+        .unwrap_or(0)
+}
+
+impl Jwt {
+    /// Verifies an access token and reads its claims, with private claims of type `C`.
+    pub fn verify_access<C: PrivateClaims>(&self, token: &str) -> Result<Token<C>, AuthError> {
+        self.verify(token, TokenKind::Access)
+    }
+
+    /// Verifies a refresh token and reads its claims.
+    pub fn verify_refresh<C: PrivateClaims>(&self, token: &str) -> Result<Token<C>, AuthError> {
+        self.verify(token, TokenKind::Refresh)
+    }
+
+    /// Verifies a token that must be of `kind`.
+    pub fn verify<C: PrivateClaims>(
+        &self,
+        token: &str,
+        kind: TokenKind,
+    ) -> Result<Token<C>, AuthError> {
+        verify(&self.inner, token, kind, now())
+    }
+}
+
+/// Is the `typ` header, if present, one that names the other kind of token?
+fn typ_contradicts(typ: &str, kind: TokenKind) -> bool {
+    let t = typ
+        .get(..12)
+        .filter(|p| p.eq_ignore_ascii_case("application/"))
+        .map_or(typ, |_| &typ[12..]);
+    let other = match kind {
+        TokenKind::Access => TokenKind::Refresh,
+        TokenKind::Refresh => TokenKind::Access,
+    };
+    t.eq_ignore_ascii_case(other.typ())
+}
+
+pub(crate) fn verify<C: PrivateClaims>(
+    cfg: &Inner,
+    token: &str,
+    kind: TokenKind,
+    now: u64,
+) -> Result<Token<C>, AuthError> {
+    // A5: size first, before any base64 or JSON work.
+    if token.len() > cfg.max_token_bytes {
+        return Err(AuthError::TokenTooLarge);
+    }
+    // A1: exactly three segments.
+    let mut segments = token.split('.');
+    let (Some(header_b64), Some(payload_b64), Some(signature_b64), None) = (
+        segments.next(),
+        segments.next(),
+        segments.next(),
+        segments.next(),
+    ) else {
+        return Err(AuthError::Malformed(
+            "a token has exactly three dot-separated parts",
+        ));
+    };
+    if header_b64.is_empty() || payload_b64.is_empty() {
+        return Err(AuthError::Malformed("the token header or payload is empty"));
+    }
+    // A2: strict base64url (no padding, no `+` `/`, canonical trailing bits).
+    let header_json = URL_SAFE_NO_PAD
+        .decode(header_b64)
+        .map_err(|_| AuthError::Malformed("the token header is not base64url"))?;
+    // A3, A4: a JSON object, duplicate members refused by serde's derive.
+    let header: Header<'_> = serde_json::from_slice(&header_json)
+        .map_err(|_| AuthError::Malformed("the token header is not a JSON object"))?;
+    // B1: the configured algorithm only, compared exactly.
+    if header.alg.as_deref() != Some(cfg.keys.alg_name) {
+        return Err(AuthError::WrongAlgorithm);
+    }
+    // C1: no JWS extension is implemented, so any `crit` is refused.
+    if header.crit.is_some() {
+        return Err(AuthError::UnsupportedHeader(
+            "the token header has critical extensions (crit) this service does not implement",
+        ));
+    }
+    // C5: compression is JWE-only.
+    if header.zip.is_some() {
+        return Err(AuthError::UnsupportedHeader(
+            "compressed tokens (zip) are not supported",
+        ));
+    }
+    // B7: nested tokens are not supported.
+    if header
+        .cty
+        .as_deref()
+        .is_some_and(|c| c.eq_ignore_ascii_case("jwt"))
+    {
+        return Err(AuthError::UnsupportedHeader(
+            "nested tokens (cty: JWT) are not supported",
+        ));
+    }
+    // B3/B4: the signature over `header.payload`, with the configured key and algorithm.
+    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+    if signature_b64.is_empty() || !cfg.keys.verify(signature_b64, signing_input.as_bytes()) {
+        return Err(AuthError::BadSignature);
+    }
+    // B7: claims are read only after the signature holds, in one pass (A4).
+    let payload_json = URL_SAFE_NO_PAD
+        .decode(payload_b64)
+        .map_err(|_| AuthError::Malformed("the token payload is not base64url"))?;
+    let claims = parse_claims::<C>(&payload_json, &cfg.names, cfg.prefix.as_deref()).map_err(
+        |e| match e {
+            ParseError::Malformed => {
+                AuthError::Malformed("the token payload is not a valid JSON object of claims")
+            }
+            ParseError::Claim(name) => AuthError::InvalidClaims(name),
+            ParseError::Private => AuthError::InvalidPrivateClaims,
+        },
+    )?;
+    // E1, E2: the type claim, and the `typ` header must not contradict it.
+    if claims.kind != kind
+        || header
+            .typ
+            .as_deref()
+            .is_some_and(|t| typ_contradicts(t, kind))
+    {
+        return Err(AuthError::WrongTokenType);
+    }
+    // D1-D4, with saturating arithmetic for extreme values (D5).
+    let leeway = cfg.leeway;
+    if cfg.verify_exp && claims.exp.saturating_add(leeway) < now {
+        return Err(AuthError::Expired);
+    }
+    if claims
+        .nbf
+        .is_some_and(|nbf| nbf > now.saturating_add(leeway))
+    {
+        return Err(AuthError::NotYetValid);
+    }
+    if claims
+        .iat
+        .is_some_and(|iat| iat > now.saturating_add(leeway))
+    {
+        return Err(AuthError::IssuedInFuture);
+    }
+    // D6: the issuer is required and byte-equal when configured.
+    if let Some(issuer) = &cfg.issuer
+        && claims.iss.as_deref() != Some(issuer.as_str())
+    {
+        return Err(AuthError::WrongIssuer);
+    }
+    // D7: the audience is required when configured; one of ours must be listed.
+    if !cfg.audience.is_empty() && !claims.aud.iter().any(|a| cfg.audience.contains(a)) {
+        return Err(AuthError::WrongAudience);
+    }
+    Ok(Token {
+        inner: Arc::new(crate::token::TokenData {
+            claims,
+            raw: token.into(),
+        }),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::config::Jwt;
+
+    #[test]
+    fn typ_header_must_agree_with_the_kind() {
+        assert!(typ_contradicts("refresh+jwt", TokenKind::Access));
+        assert!(typ_contradicts(
+            "application/refresh+JWT",
+            TokenKind::Access
+        ));
+        assert!(typ_contradicts("at+jwt", TokenKind::Refresh));
+        assert!(!typ_contradicts("JWT", TokenKind::Access));
+        assert!(!typ_contradicts("at+jwt", TokenKind::Access));
+    }
+
+    #[test]
+    fn expiry_and_leeway_edges() {
+        let jwt = Jwt::builder()
+            .secret([1u8; 32])
+            .leeway(std::time::Duration::from_secs(10))
+            .build()
+            .unwrap();
+        let t = jwt.access_token("a").sign().unwrap();
+        let exp = jwt.verify_access::<()>(&t).unwrap().expires_at();
+        let at = |now| verify::<()>(&jwt.inner, &t, TokenKind::Access, now).map(|_| ());
+        assert_eq!(at(exp + 10), Ok(()));
+        assert_eq!(at(exp + 11), Err(AuthError::Expired));
+        assert_eq!(at(u64::MAX), Err(AuthError::Expired));
+    }
+}
