@@ -489,9 +489,8 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, C> {
                     typed!($slot, $ty, $name, |v| v)
                 };
                 ($slot:expr, $ty:ty, $name:expr, $map:expr) => {{
-                    let v = map.next_value::<$ty>().map_err(|e| {
+                    let v = map.next_value::<$ty>().inspect_err(|_| {
                         *self.failure = Some(ParseError::Claim(Cow::Owned($name.to_owned())));
-                        e
                     })?;
                     set_once(&mut $slot, $map(v))?;
                 }};
@@ -509,9 +508,8 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, C> {
                     let seed = IdentitySeed {
                         allow_integer: names.identity != "sub",
                     };
-                    let v = map.next_value_seed(seed).map_err(|e| {
+                    let v = map.next_value_seed(seed).inspect_err(|_| {
                         *self.failure = Some(ParseError::Claim(Cow::Owned(names.identity.clone())));
-                        e
                     })?;
                     set_once(&mut st.identity, v.0)?;
                 }
@@ -546,9 +544,8 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, C> {
                             partial: &mut st.private,
                             field,
                         };
-                        taken = map.next_value_seed(seed).map_err(|e| {
+                        taken = map.next_value_seed(seed).inspect_err(|_| {
                             *self.failure = Some(ParseError::Private);
-                            e
                         })?;
                     }
                     if !taken {

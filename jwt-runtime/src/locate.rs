@@ -99,8 +99,8 @@ impl Locations {
         let mut query = None;
         for location in &self.order {
             match location {
-                TokenLocation::Header => header = self.from_header(parts)?,
-                TokenLocation::Query => query = self.from_query(parts)?,
+                TokenLocation::Header => header = self.in_header(parts)?,
+                TokenLocation::Query => query = self.in_query(parts)?,
             }
         }
         if header.is_some() && query.is_some() {
@@ -120,7 +120,7 @@ impl Locations {
         }))
     }
 
-    fn from_header<'a>(&self, parts: &'a Parts) -> Result<Option<&'a str>, AuthError> {
+    fn in_header<'a>(&self, parts: &'a Parts) -> Result<Option<&'a str>, AuthError> {
         let mut values = parts.headers.get_all(&self.header).iter();
         let Some(value) = values.next() else {
             return Ok(None);
@@ -162,7 +162,7 @@ impl Locations {
         Ok(Some(token))
     }
 
-    fn from_query<'a>(&self, parts: &'a Parts) -> Result<Option<&'a str>, AuthError> {
+    fn in_query<'a>(&self, parts: &'a Parts) -> Result<Option<&'a str>, AuthError> {
         let Some(query) = parts.uri.query() else {
             return Ok(None);
         };
