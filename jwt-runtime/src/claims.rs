@@ -381,8 +381,13 @@ pub(crate) fn parse_claims<C: PrivateClaims>(
     };
     let mut de = serde_json::Deserializer::from_slice(json);
     let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
-    if let Err(_e) = parsed {
-        return Err(failure.unwrap_or(ParseError::Malformed));
+    if let Err(e) = parsed {
+        // Broken JSON is malformed wherever it breaks; a well-formed value of the wrong type
+        // names its claim.
+        return Err(match e.classify() {
+            serde_json::error::Category::Data => failure.unwrap_or(ParseError::Malformed),
+            _ => ParseError::Malformed,
+        });
     }
     state.finish(names)
 }

@@ -310,6 +310,25 @@ impl IntoResponse for AuthRejection {
     }
 }
 
+/// A token that could not be created is a server-side problem: 500 with a JSON body whose
+/// `reason` is `token_creation_failed`; the detail goes to the log, not to the client.
+impl IntoResponse for crate::issue::SignError {
+    fn into_response(self) -> Response {
+        tracing::error!(error = %self, "axum-jwt: a token could not be created");
+        let body = serde_json::json!({
+            "error": "server_error",
+            "reason": "token_creation_failed",
+            "message": "the server could not create a token",
+        });
+        let mut response = (StatusCode::INTERNAL_SERVER_ERROR, body.to_string()).into_response();
+        response.headers_mut().insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        response
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
