@@ -27,3 +27,8 @@
 #![warn(missing_docs)]
 
 pub use jwt_runtime::*;
+
+/// The README's examples compile.
+#[doc = include_str!("../README.md")]
+#[cfg(doctest)]
+pub struct ReadmeDoctests;
