@@ -31,6 +31,9 @@ use axum::response::{IntoResponse, Response};
 /// | [`IssuedInFuture`](AuthError::IssuedInFuture) | 401 | `invalid_token` | `issued_in_future` |
 /// | [`WrongIssuer`](AuthError::WrongIssuer) | 401 | `invalid_token` | `wrong_issuer` |
 /// | [`WrongAudience`](AuthError::WrongAudience) | 401 | `invalid_token` | `wrong_audience` |
+/// | [`NotFresh`](AuthError::NotFresh) | 401 | `invalid_token` | `not_fresh` |
+/// | [`RoleNotAllowed`](AuthError::RoleNotAllowed) | 403 | `insufficient_scope` | `role_not_allowed` |
+/// | [`InsufficientScope`](AuthError::InsufficientScope) | 403 (challenge with `scope="..."`) | `insufficient_scope` | `insufficient_scope` |
 /// | [`LayerMissing`](AuthError::LayerMissing) | 500 | `server_error` | `layer_missing` |
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -71,6 +74,15 @@ pub enum AuthError {
     WrongIssuer,
     /// `aud` is missing or does not contain a configured audience.
     WrongAudience,
+    /// The route needs a fresh token (minted from a login, not from a refresh).
+    NotFresh,
+    /// The token's role is not allowed on this route (or is denied).
+    RoleNotAllowed,
+    /// The token lacks the route's scopes.
+    InsufficientScope {
+        /// The required scopes, space-separated (the challenge's `scope` parameter).
+        required: Cow<'static, str>,
+    },
     /// A guard ran on a router that has no [`Jwt::layer`](crate::Jwt::layer) installed.
     LayerMissing,
 }
@@ -94,6 +106,9 @@ impl AuthError {
             AuthError::IssuedInFuture => "issued_in_future",
             AuthError::WrongIssuer => "wrong_issuer",
             AuthError::WrongAudience => "wrong_audience",
+            AuthError::NotFresh => "not_fresh",
+            AuthError::RoleNotAllowed => "role_not_allowed",
+            AuthError::InsufficientScope { .. } => "insufficient_scope",
             AuthError::LayerMissing => "layer_missing",
         }
     }
@@ -102,6 +117,9 @@ impl AuthError {
     pub fn status(&self) -> StatusCode {
         match self {
             AuthError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            AuthError::RoleNotAllowed | AuthError::InsufficientScope { .. } => {
+                StatusCode::FORBIDDEN
+            }
             AuthError::LayerMissing => StatusCode::INTERNAL_SERVER_ERROR,
             _ => StatusCode::UNAUTHORIZED,
         }
@@ -112,6 +130,9 @@ impl AuthError {
         match self {
             AuthError::MissingToken { .. } | AuthError::LayerMissing => None,
             AuthError::InvalidRequest(_) => Some("invalid_request"),
+            AuthError::RoleNotAllowed | AuthError::InsufficientScope { .. } => {
+                Some("insufficient_scope")
+            }
             _ => Some("invalid_token"),
         }
     }
@@ -137,6 +158,9 @@ impl AuthError {
             AuthError::IssuedInFuture => "The token is issued in the future",
             AuthError::WrongIssuer => "The token issuer is not accepted",
             AuthError::WrongAudience => "The token audience is not accepted",
+            AuthError::NotFresh => "A fresh token is required",
+            AuthError::RoleNotAllowed => "The token role is not allowed",
+            AuthError::InsufficientScope { .. } => "The token lacks the required scope",
             AuthError::LayerMissing => "Server misconfiguration",
         }
     }
@@ -176,22 +200,36 @@ impl AuthError {
             }
             AuthError::WrongIssuer => Cow::Borrowed("the token's issuer (iss) is not accepted"),
             AuthError::WrongAudience => Cow::Borrowed("the token's audience (aud) is not accepted"),
+            AuthError::NotFresh => Cow::Borrowed(
+                "this route needs a fresh token: log in again (a refreshed token is not fresh)",
+            ),
+            AuthError::RoleNotAllowed => {
+                Cow::Borrowed("the token's role is not allowed on this route")
+            }
+            AuthError::InsufficientScope { required } => {
+                Cow::Owned(format!("this route requires the scope(s): {required}"))
+            }
         }
     }
 
-    /// The `WWW-Authenticate` challenge for this error (401 responses only), with an optional
-    /// realm.
+    /// The `WWW-Authenticate` challenge for this error (401 and 403 responses), with an
+    /// optional realm.
     pub fn challenge(&self, realm: Option<&str>) -> Option<String> {
-        if self.status() != StatusCode::UNAUTHORIZED {
+        let status = self.status();
+        if status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN {
             return None;
         }
-        let mut params: Vec<String> = Vec::with_capacity(3);
+        let mut params: Vec<String> = Vec::with_capacity(4);
         if let Some(realm) = realm {
             params.push(format!("realm=\"{realm}\""));
         }
         if let Some(code) = self.rfc6750_code() {
             params.push(format!("error=\"{code}\""));
             params.push(format!("error_description=\"{}\"", self.description()));
+        }
+        if let AuthError::InsufficientScope { required } = self {
+            // Scope characters are checked (RFC 6749 §3.3, no `"` or `\\`) when parsed.
+            params.push(format!("scope=\"{required}\""));
         }
         Some(if params.is_empty() {
             "Bearer".to_owned()
@@ -346,6 +384,20 @@ mod tests {
     }
 
     #[test]
+    fn insufficient_scope_names_the_scope() {
+        let e = AuthError::InsufficientScope {
+            required: "user:read admin".into(),
+        };
+        assert_eq!(e.status(), StatusCode::FORBIDDEN);
+        assert_eq!(
+            e.challenge(None).as_deref(),
+            Some(
+                "Bearer error=\"insufficient_scope\", error_description=\"The token lacks the required scope\", scope=\"user:read admin\""
+            )
+        );
+    }
+
+    #[test]
     fn descriptions_use_only_rfc6750_characters() {
         let all = [
             AuthError::InvalidRequest("x"),
@@ -362,6 +414,11 @@ mod tests {
             AuthError::IssuedInFuture,
             AuthError::WrongIssuer,
             AuthError::WrongAudience,
+            AuthError::NotFresh,
+            AuthError::RoleNotAllowed,
+            AuthError::InsufficientScope {
+                required: "admin".into(),
+            },
             AuthError::LayerMissing,
         ];
         for e in all {

@@ -1,12 +1,26 @@
 //! axum extractors: [`Token`], `Option<Token>` and [`Jwt`] itself.
 
+use std::marker::PhantomData;
+
 use axum::extract::{FromRequestParts, OptionalFromRequestParts};
 use axum::http::request::Parts;
 
 use crate::claims::{PrivateClaims, TokenKind};
 use crate::config::Jwt;
 use crate::error::{AuthError, AuthRejection};
+use crate::requirement::Requirement;
 use crate::token::Token;
+
+/// A token that passed a guard's requirement, kept for the handler's `Token<C>` argument.
+/// Distinct from the plain access-token cache so that a refresh token accepted by
+/// `#[refresh_jwt_required]` is never seen by an unguarded `Token` extractor.
+struct Guarded<C>(Token<C>);
+
+impl<C> Clone for Guarded<C> {
+    fn clone(&self) -> Self {
+        Guarded(self.0.clone())
+    }
+}
 
 impl Jwt {
     /// The handle installed by [`Jwt::layer`], or the 500 `layer_missing` rejection.
@@ -40,6 +54,9 @@ impl Jwt {
         &self,
         parts: &mut Parts,
     ) -> Result<Option<Token<C>>, AuthError> {
+        if let Some(Guarded(token)) = parts.extensions.get::<Guarded<C>>() {
+            return Ok(Some(token.clone()));
+        }
         if let Some(token) = parts.extensions.get::<Token<C>>() {
             return Ok(Some(token.clone()));
         }
@@ -48,6 +65,24 @@ impl Jwt {
             parts.extensions.insert(token.clone());
         }
         Ok(token)
+    }
+
+    /// Applies a requirement to the request: finds and verifies the token of the required
+    /// kind, checks freshness, roles and scopes, and keeps the token for the handler.
+    /// `Ok(None)`: an optional requirement and no token.
+    pub(crate) fn enforce<C: PrivateClaims>(
+        &self,
+        parts: &mut Parts,
+        requirement: &Requirement,
+    ) -> Result<Option<Token<C>>, AuthError> {
+        let token = match self.authenticate::<C>(parts, requirement.kind())? {
+            Some(token) => token,
+            None if requirement.is_optional() => return Ok(None),
+            None => return Err(self.missing_token()),
+        };
+        requirement.check(&token)?;
+        parts.extensions.insert(Guarded(token.clone()));
+        Ok(Some(token))
     }
 
     pub(crate) fn missing_token(&self) -> AuthError {
@@ -103,5 +138,44 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         Jwt::from_parts(parts)
+    }
+}
+
+/// A requirement known at compile time. The attribute macros implement it on a hidden unit
+/// struct per handler; not meant to be implemented by hand.
+pub trait StaticRequirement: Send + Sync + 'static {
+    /// The requirement.
+    const REQUIREMENT: &'static Requirement;
+}
+
+/// The extractor the attribute macros put first in a handler's arguments: it verifies the
+/// token once, applies the requirement `R`, and leaves the verified `Token<C>` for the
+/// handler's own token argument. Because it runs first, body extractors never run for a
+/// rejected request.
+pub struct Guard<R, C = ()> {
+    _marker: PhantomData<fn() -> (R, C)>,
+}
+
+impl<R, C> std::fmt::Debug for Guard<R, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Guard")
+    }
+}
+
+impl<S, R, C> FromRequestParts<S> for Guard<R, C>
+where
+    S: Send + Sync,
+    R: StaticRequirement,
+    C: PrivateClaims,
+{
+    type Rejection = AuthRejection;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        let jwt = Jwt::from_parts(parts)?;
+        jwt.enforce::<C>(parts, R::REQUIREMENT)
+            .map_err(|e| jwt.rejection(e))?;
+        Ok(Guard {
+            _marker: PhantomData,
+        })
     }
 }

@@ -14,6 +14,8 @@ mod issue;
 mod keys;
 mod layer;
 mod locate;
+mod requirement;
+mod scope;
 mod token;
 mod verify;
 
@@ -23,8 +25,11 @@ pub use config::{
     Jwt, JwtBuilder,
 };
 pub use error::{AuthError, AuthRejection, ErrorMapper};
+pub use extract::{Guard, StaticRequirement};
 pub use issue::{SignError, TokenBuilder};
 pub use jsonwebtoken::Algorithm;
-pub use layer::{JwtLayer, JwtService};
+pub use layer::{JwtLayer, JwtService, RequireLayer, RequireService};
 pub use locate::TokenLocation;
+pub use requirement::{Requirement, Roles};
+pub use scope::{RequiredScope, ScopeError, ScopeRule};
 pub use token::Token;

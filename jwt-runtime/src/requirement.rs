@@ -1,0 +1,156 @@
+//! What a route needs from its token: kind, freshness, roles and scopes, as data.
+
+use std::borrow::Cow;
+
+use crate::claims::TokenKind;
+use crate::error::AuthError;
+use crate::scope::{ScopeError, ScopeRule};
+use crate::token::Token;
+
+/// Role allow-list or deny-list (sanic-jwt-extended's `allow=` / `deny=`; both at once is a
+/// configuration error there too, so the type holds one or the other).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Roles {
+    /// Any role, or none.
+    Any,
+    /// The token's role must be one of these.
+    Allow(Cow<'static, [Cow<'static, str>]>),
+    /// The token's role must not be one of these (a token without a role passes).
+    Deny(Cow<'static, [Cow<'static, str>]>),
+}
+
+/// The requirement of a route: produced at compile time by the attribute macros, or built at
+/// run time for a whole router with [`Jwt::require`](crate::Jwt::require).
+///
+/// ```
+/// use jwt_runtime::Requirement;
+///
+/// let admin_only = Requirement::access().scopes(["admin"])?.allow_roles(["ADMIN"]);
+/// # Ok::<(), jwt_runtime::ScopeError>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Requirement {
+    pub(crate) kind: TokenKind,
+    pub(crate) fresh: bool,
+    pub(crate) optional: bool,
+    pub(crate) roles: Roles,
+    pub(crate) scopes: Option<ScopeRule>,
+}
+
+impl Requirement {
+    /// A valid access token (what `#[jwt_required]` asks).
+    pub const fn access() -> Self {
+        Self {
+            kind: TokenKind::Access,
+            fresh: false,
+            optional: false,
+            roles: Roles::Any,
+            scopes: None,
+        }
+    }
+
+    /// A valid refresh token (what `#[refresh_jwt_required]` asks).
+    pub const fn refresh() -> Self {
+        Self {
+            kind: TokenKind::Refresh,
+            fresh: false,
+            optional: false,
+            roles: Roles::Any,
+            scopes: None,
+        }
+    }
+
+    /// All parts at once. Not public API: the macros call it with checked parts.
+    #[doc(hidden)]
+    pub const fn __from_parts(
+        kind: TokenKind,
+        fresh: bool,
+        optional: bool,
+        roles: Roles,
+        scopes: Option<ScopeRule>,
+    ) -> Self {
+        Self {
+            kind,
+            fresh,
+            optional,
+            roles,
+            scopes,
+        }
+    }
+
+    /// Requires the token to be fresh (minted from a login).
+    pub fn fresh(mut self) -> Self {
+        self.fresh = true;
+        self
+    }
+
+    /// Only these roles pass (403 otherwise).
+    pub fn allow_roles<I, S>(mut self, roles: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.roles = Roles::Allow(roles.into_iter().map(|r| Cow::Owned(r.into())).collect());
+        self
+    }
+
+    /// These roles are refused (403).
+    pub fn deny_roles<I, S>(mut self, roles: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.roles = Roles::Deny(roles.into_iter().map(|r| Cow::Owned(r.into())).collect());
+        self
+    }
+
+    /// Requires sanic-jwt scopes (all of them, with all their actions; see
+    /// [`scope_rule`](Self::scope_rule) for the other modes).
+    pub fn scopes<I, S>(self, scopes: I) -> Result<Self, ScopeError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        Ok(self.scope_rule(ScopeRule::parse(scopes)?))
+    }
+
+    /// Requires a [`ScopeRule`] (with `require_all` / `require_all_actions` as set on it).
+    pub fn scope_rule(mut self, rule: ScopeRule) -> Self {
+        self.scopes = Some(rule);
+        self
+    }
+
+    /// The token kind this requirement accepts.
+    pub fn kind(&self) -> TokenKind {
+        self.kind
+    }
+
+    /// Whether a request without any token passes (`#[jwt_optional]`).
+    pub fn is_optional(&self) -> bool {
+        self.optional
+    }
+
+    /// Checks a verified token against freshness, roles and scopes.
+    pub fn check<C>(&self, token: &Token<C>) -> Result<(), AuthError> {
+        if self.fresh && !token.fresh() {
+            return Err(AuthError::NotFresh);
+        }
+        let role = token.role();
+        let role_ok = match &self.roles {
+            Roles::Any => true,
+            Roles::Allow(allowed) => role.is_some_and(|r| allowed.iter().any(|a| a == r)),
+            Roles::Deny(denied) => !role.is_some_and(|r| denied.iter().any(|d| d == r)),
+        };
+        if !role_ok {
+            return Err(AuthError::RoleNotAllowed);
+        }
+        if let Some(rule) = &self.scopes
+            && !rule.is_satisfied_by(token.scopes())
+        {
+            return Err(AuthError::InsufficientScope {
+                required: rule.challenge().clone(),
+            });
+        }
+        Ok(())
+    }
+}
