@@ -139,7 +139,6 @@ pub fn app() -> Router {
 pub struct Server {
     pub base: String,
     pub addr: std::net::SocketAddr,
-    pub client: reqwest::Client,
 }
 
 pub async fn serve(jwt: &Jwt) -> Server {
@@ -157,7 +156,6 @@ pub async fn serve_router(router: Router) -> Server {
     Server {
         base: format!("http://{addr}"),
         addr,
-        client: reqwest::Client::new(),
     }
 }
 
@@ -166,6 +164,7 @@ pub async fn serve_router(router: Router) -> Server {
 pub struct Reply {
     pub status: u16,
     pub www_authenticate: Option<String>,
+    pub headers: axum::http::HeaderMap,
     pub body: Value,
 }
 
@@ -188,24 +187,74 @@ impl Reply {
     }
 }
 
-async fn reply(response: reqwest::Response) -> Reply {
-    let status = response.status().as_u16();
-    let www_authenticate = response
-        .headers()
-        .get("www-authenticate")
-        .map(|v| v.to_str().expect("ascii challenge").to_owned());
-    let text = response.text().await.expect("body");
-    let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
-    Reply {
-        status,
-        www_authenticate,
-        body,
+impl Reply {
+    /// All values of a response header.
+    pub fn header_values(&self, name: &str) -> Vec<String> {
+        self.headers
+            .get_all(name)
+            .iter()
+            .map(|v| String::from_utf8_lossy(v.as_bytes()).into_owned())
+            .collect()
     }
 }
 
 impl Server {
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base)
+    }
+
+    /// Sends one request over a new HTTP/1.1 connection with hyper's client.
+    pub async fn request(
+        &self,
+        method: &str,
+        path: &str,
+        headers: &[(&str, &str)],
+        body: Option<Vec<u8>>,
+    ) -> Reply {
+        use http_body_util::{BodyExt, Full};
+        let stream = TcpStream::connect(self.addr).await.expect("connect");
+        let (mut sender, connection) =
+            hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                .await
+                .expect("handshake");
+        tokio::spawn(connection);
+        let mut req = axum::http::Request::builder()
+            .method(method)
+            .uri(path)
+            .header("host", self.addr.to_string());
+        for (k, v) in headers {
+            req = req.header(*k, *v);
+        }
+        let req = req
+            .body(Full::new(axum::body::Bytes::from(body.unwrap_or_default())))
+            .expect("request");
+        let response = sender.send_request(req).await.expect("response");
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let bytes = response
+            .into_body()
+            .collect()
+            .await
+            .expect("body")
+            .to_bytes();
+        let text = String::from_utf8_lossy(&bytes).into_owned();
+        let body = serde_json::from_str(&text).unwrap_or(Value::String(text));
+        Reply {
+            status,
+            www_authenticate: headers
+                .get("www-authenticate")
+                .map(|v| v.to_str().expect("ascii challenge").to_owned()),
+            headers,
+            body,
+        }
+    }
+
+    /// POST a JSON body.
+    pub async fn post_json(&self, path: &str, headers: &[(&str, &str)], body: &Value) -> Reply {
+        let mut all = vec![("content-type", "application/json")];
+        all.extend_from_slice(headers);
+        self.request("POST", path, &all, Some(body.to_string().into_bytes()))
+            .await
     }
 
     /// GET with `Authorization: Bearer <token>`.
@@ -215,22 +264,13 @@ impl Server {
     }
 
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Reply {
-        let mut req = self.client.get(self.url(path));
-        for (k, v) in headers {
-            req = req.header(*k, *v);
-        }
-        reply(req.send().await.expect("request sent")).await
+        self.request("GET", path, headers, None).await
     }
 
     pub async fn login(&self, identity: &str) -> (String, String) {
         let r = self
-            .client
-            .post(self.url("/login"))
-            .json(&json!({ "identity": identity }))
-            .send()
-            .await
-            .expect("login sent");
-        let r = reply(r).await;
+            .post_json("/login", &[], &json!({ "identity": identity }))
+            .await;
         assert_eq!(r.status, 200, "{r:?}");
         (
             r.body["access_token"].as_str().expect("access").to_owned(),
