@@ -179,3 +179,70 @@ where
         })
     }
 }
+
+/// The guard fused with the handler's first extractor `E`: the requirement `R` is enforced
+/// first, then `E` runs. The attribute macros wrap an existing argument instead of adding one,
+/// so the handler keeps its arity (and `#[axum::debug_handler]` can sit on either side).
+/// Works for request-parts extractors and for body extractors (`Json<T>` as the only
+/// argument), which then never run for a rejected request.
+pub struct WithGuard<R, C, E>(pub E, pub PhantomData<fn() -> (R, C)>);
+
+impl<R, C, E: std::fmt::Debug> std::fmt::Debug for WithGuard<R, C, E> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_tuple("WithGuard").field(&self.0).finish()
+    }
+}
+
+fn enforce_static<R: StaticRequirement, C: PrivateClaims>(
+    parts: &mut Parts,
+) -> Result<(), AuthRejection> {
+    let jwt = Jwt::from_parts(parts)?;
+    jwt.enforce::<C>(parts, R::REQUIREMENT)
+        .map(drop)
+        .map_err(|e| jwt.rejection(e))
+}
+
+impl<S, R, C, E> FromRequestParts<S> for WithGuard<R, C, E>
+where
+    S: Send + Sync,
+    R: StaticRequirement,
+    C: PrivateClaims,
+    E: FromRequestParts<S>,
+{
+    type Rejection = axum::response::Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        enforce_static::<R, C>(parts).map_err(axum::response::IntoResponse::into_response)?;
+        let inner = E::from_request_parts(parts, state)
+            .await
+            .map_err(axum::response::IntoResponse::into_response)?;
+        Ok(WithGuard(inner, PhantomData))
+    }
+}
+
+impl<S, R, C, E> axum::extract::FromRequest<S> for WithGuard<R, C, E>
+where
+    S: Send + Sync,
+    R: StaticRequirement,
+    C: PrivateClaims,
+    E: axum::extract::FromRequest<S>,
+{
+    type Rejection = axum::response::Response;
+
+    async fn from_request(
+        request: axum::extract::Request,
+        state: &S,
+    ) -> Result<Self, Self::Rejection> {
+        let (mut parts, body) = request.into_parts();
+        enforce_static::<R, C>(&mut parts).map_err(axum::response::IntoResponse::into_response)?;
+        let request = axum::extract::Request::from_parts(parts, body);
+        let inner = E::from_request(request, state)
+            .await
+            .map_err(axum::response::IntoResponse::into_response)?;
+        Ok(WithGuard(inner, PhantomData))
+    }
+}
+
+/// Compiles only for [`PrivateClaims`] types: the macros call it at the span of the user's
+/// claims type, so a wrong type is reported there.
+pub const fn assert_private_claims<C: PrivateClaims>() {}

@@ -25,7 +25,7 @@ pub use config::{
     Jwt, JwtBuilder,
 };
 pub use error::{AuthError, AuthRejection, ErrorMapper};
-pub use extract::{Guard, StaticRequirement};
+pub use extract::{Guard, StaticRequirement, WithGuard};
 pub use issue::{SignError, TokenBuilder};
 pub use jsonwebtoken::Algorithm;
 pub use layer::{JwtLayer, JwtService, RequireLayer, RequireService};
@@ -33,3 +33,13 @@ pub use locate::TokenLocation;
 pub use requirement::{Requirement, Roles};
 pub use scope::{RequiredScope, ScopeError, ScopeRule};
 pub use token::Token;
+
+/// Support for the macros of `axum-jwt`. Not public API: it changes without notice.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::claims::{ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
+    pub use crate::extract::{Guard, StaticRequirement, WithGuard, assert_private_claims};
+    pub use crate::requirement::{Requirement, Roles};
+    pub use crate::scope::{RequiredScope, ScopeRule};
+    pub use serde;
+}

@@ -1,0 +1,394 @@
+//! Arguments of the attribute macros: `allow = [..]`, `deny = [..]`, scopes,
+//! `require_all`, `require_all_actions`, `crate = ".."`.
+
+use proc_macro2::{Span, TokenStream};
+use syn::parse::{ParseStream, Parser};
+use syn::{Expr, Ident, Lit, LitStr, Token};
+
+use crate::errors::Errors;
+use crate::scope::{ParsedScope, parse_scope};
+
+/// The five attributes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    JwtRequired,
+    JwtOptional,
+    FreshJwtRequired,
+    RefreshJwtRequired,
+    Scoped,
+}
+
+impl Kind {
+    pub(crate) const ALL: [Kind; 5] = [
+        Kind::JwtRequired,
+        Kind::JwtOptional,
+        Kind::FreshJwtRequired,
+        Kind::RefreshJwtRequired,
+        Kind::Scoped,
+    ];
+
+    pub(crate) fn name(self) -> &'static str {
+        match self {
+            Kind::JwtRequired => "jwt_required",
+            Kind::JwtOptional => "jwt_optional",
+            Kind::FreshJwtRequired => "fresh_jwt_required",
+            Kind::RefreshJwtRequired => "refresh_jwt_required",
+            Kind::Scoped => "scoped",
+        }
+    }
+
+    pub(crate) fn from_name(name: &str) -> Option<Kind> {
+        Kind::ALL.into_iter().find(|k| k.name() == name)
+    }
+
+    /// The named arguments this attribute takes.
+    fn keys(self) -> &'static [&'static str] {
+        match self {
+            Kind::JwtRequired | Kind::FreshJwtRequired | Kind::RefreshJwtRequired => {
+                &["allow", "deny", "crate"]
+            }
+            Kind::JwtOptional => &["crate"],
+            Kind::Scoped => &["require_all", "require_all_actions", "crate"],
+        }
+    }
+}
+
+/// A role allow-list or deny-list.
+#[derive(Debug, Clone)]
+pub(crate) struct RoleList {
+    pub(crate) allow: bool,
+    pub(crate) roles: Vec<String>,
+}
+
+/// The parsed arguments of one attribute.
+#[derive(Debug, Clone)]
+pub(crate) struct Args {
+    pub(crate) kind: Kind,
+    /// Where the attribute is, for mistakes about the attribute as a whole.
+    pub(crate) span: Span,
+    pub(crate) roles: Option<RoleList>,
+    pub(crate) scopes: Vec<ParsedScope>,
+    pub(crate) require_all: Option<bool>,
+    pub(crate) require_all_actions: Option<bool>,
+    pub(crate) krate: Option<syn::Path>,
+}
+
+fn one_of(keys: &[&str]) -> String {
+    keys.iter()
+        .map(|k| format!("`{k}`"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}
+
+/// Parses the arguments of `kind`, reporting every mistake.
+pub(crate) fn parse_args(kind: Kind, tokens: TokenStream, span: Span) -> Result<Args, syn::Error> {
+    let mut args = Args {
+        kind,
+        span,
+        roles: None,
+        scopes: Vec::new(),
+        require_all: None,
+        require_all_actions: None,
+        krate: None,
+    };
+    let mut errors = Errors::default();
+    let parser =
+        |input: ParseStream<'_>| -> syn::Result<()> { parse_into(&mut args, &mut errors, input) };
+    if let Err(e) = parser.parse2(tokens) {
+        errors.push(e);
+    }
+    if kind == Kind::Scoped && args.scopes.is_empty() && errors.is_empty() {
+        errors.at(
+            span,
+            "#[scoped] needs at least one scope, e.g. #[scoped(\"admin\")] or #[scoped(\"user:read\", \"user:write\")]",
+        );
+    }
+    errors.finish().map(|()| args)
+}
+
+fn parse_into(args: &mut Args, errors: &mut Errors, input: ParseStream<'_>) -> syn::Result<()> {
+    let kind = args.kind;
+    let mut named_seen = false;
+    let mut seen_keys: Vec<String> = Vec::new();
+    while !input.is_empty() {
+        if input.peek(LitStr) {
+            let lit: LitStr = input.parse()?;
+            if kind != Kind::Scoped {
+                let hint = match kind {
+                    Kind::JwtOptional => String::new(),
+                    _ => format!(
+                        "; for roles write #[{}(allow = [{}])]",
+                        kind.name(),
+                        lit.token()
+                    ),
+                };
+                errors.spanned(
+                    &lit,
+                    format!(
+                        "#[{}] takes no positional argument; scopes go in #[scoped({})]{hint}",
+                        kind.name(),
+                        lit.token()
+                    ),
+                );
+            } else if named_seen {
+                errors.spanned(
+                    &lit,
+                    "scopes come first: write #[scoped(\"a\", \"b\", require_all = false)]",
+                );
+            } else {
+                match parse_scope(&lit.value()) {
+                    Err(message) => errors.spanned(&lit, message),
+                    Ok(scope) if args.scopes.iter().any(|s| s.raw == scope.raw) => errors.spanned(
+                        &lit,
+                        format!("duplicate scope {:?}; list each scope once", scope.raw),
+                    ),
+                    Ok(scope) => args.scopes.push(scope),
+                }
+            }
+        } else if input.peek(Token![crate]) {
+            named_seen = true;
+            let kw: Token![crate] = input.parse()?;
+            input.parse::<Token![=]>()?;
+            let lit: LitStr = input.parse()?;
+            if seen_keys.iter().any(|k| k == "crate") {
+                errors.spanned(kw, "duplicate argument `crate`");
+            } else {
+                seen_keys.push("crate".into());
+                match lit.parse::<syn::Path>() {
+                    Ok(path) => args.krate = Some(path),
+                    Err(_) => errors.spanned(
+                        &lit,
+                        "`crate` takes the path of the axum-jwt crate, e.g. crate = \"::my_axum_jwt\"",
+                    ),
+                }
+            }
+        } else if input.peek(Ident) {
+            named_seen = true;
+            let key: Ident = input.parse()?;
+            let name = key.to_string();
+            if !kind.keys().contains(&name.as_str()) {
+                errors.spanned(
+                    &key,
+                    format!(
+                        "unknown argument `{name}` for #[{}]; expected one of: {}",
+                        kind.name(),
+                        one_of(kind.keys())
+                    ),
+                );
+                if input.peek(Token![=]) {
+                    input.parse::<Token![=]>()?;
+                    input.parse::<Expr>()?;
+                }
+            } else {
+                input.parse::<Token![=]>()?;
+                let value: Expr = input.parse()?;
+                let duplicate = seen_keys.contains(&name);
+                seen_keys.push(name.clone());
+                match name.as_str() {
+                    "allow" | "deny" => {
+                        let allow = name == "allow";
+                        if duplicate {
+                            errors.spanned(&key, format!("duplicate argument `{name}`"));
+                        } else if args.roles.is_some() {
+                            errors.spanned(
+                                &key,
+                                "`allow` and `deny` cannot be used together (sanic-jwt-extended refuses it too); keep one list",
+                            );
+                        } else if let Some(roles) = parse_roles(&value, errors) {
+                            args.roles = Some(RoleList { allow, roles });
+                        }
+                    }
+                    _ => {
+                        let flag = match &value {
+                            Expr::Lit(l) => match &l.lit {
+                                Lit::Bool(b) => Some(b.value),
+                                _ => None,
+                            },
+                            _ => None,
+                        };
+                        match flag {
+                            None => errors.spanned(
+                                &value,
+                                format!("`{name}` takes `true` or `false`, e.g. {name} = false"),
+                            ),
+                            Some(_) if duplicate => {
+                                errors.spanned(&key, format!("duplicate argument `{name}`"))
+                            }
+                            Some(b) if name == "require_all" => args.require_all = Some(b),
+                            Some(b) => args.require_all_actions = Some(b),
+                        }
+                    }
+                }
+            }
+        } else {
+            return Err(input.error(format!(
+                "expected {}{}",
+                if kind == Kind::Scoped {
+                    "a scope string or "
+                } else {
+                    ""
+                },
+                one_of(kind.keys())
+            )));
+        }
+        if !input.is_empty() {
+            input.parse::<Token![,]>()?;
+        }
+    }
+    Ok(())
+}
+
+/// `["ADMIN", "STAFF"]`: non-empty, string literals, no duplicates, no empty role.
+fn parse_roles(value: &Expr, errors: &mut Errors) -> Option<Vec<String>> {
+    let Expr::Array(array) = value else {
+        errors.spanned(
+            value,
+            "roles are a list of string literals, e.g. allow = [\"ADMIN\", \"STAFF\"]",
+        );
+        return None;
+    };
+    if array.elems.is_empty() {
+        errors.at(
+            array.bracket_token.span.join(),
+            "the role list is empty; name at least one role, e.g. [\"ADMIN\"], or remove the argument",
+        );
+        return None;
+    }
+    let mut roles: Vec<String> = Vec::new();
+    let mut ok = true;
+    for elem in &array.elems {
+        match elem {
+            Expr::Lit(syn::ExprLit {
+                lit: Lit::Str(s), ..
+            }) => {
+                let role = s.value();
+                if role.is_empty() {
+                    errors.spanned(s, "a role cannot be an empty string");
+                    ok = false;
+                } else if roles.contains(&role) {
+                    errors.spanned(s, format!("duplicate role {role:?}; list each role once"));
+                    ok = false;
+                } else {
+                    roles.push(role);
+                }
+            }
+            other => {
+                errors.spanned(other, "roles are string literals, e.g. \"ADMIN\"");
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(roles)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use quote::quote;
+
+    fn parse(kind: Kind, tokens: TokenStream) -> Result<Args, String> {
+        parse_args(kind, tokens, Span::call_site()).map_err(|e| {
+            e.into_iter()
+                .map(|e| e.to_string())
+                .collect::<Vec<_>>()
+                .join(" | ")
+        })
+    }
+
+    #[test]
+    fn roles() {
+        let a = parse(Kind::JwtRequired, quote!(allow = ["ADMIN", "STAFF"])).unwrap();
+        let r = a.roles.unwrap();
+        assert!(r.allow);
+        assert_eq!(r.roles, ["ADMIN", "STAFF"]);
+        let a = parse(
+            Kind::FreshJwtRequired,
+            quote!(deny = ["BANNED"], crate = "::x"),
+        )
+        .unwrap();
+        assert!(!a.roles.unwrap().allow);
+        assert!(a.krate.is_some());
+        assert!(parse(Kind::JwtRequired, quote!()).unwrap().roles.is_none());
+    }
+
+    #[test]
+    fn role_mistakes() {
+        let cases: [(TokenStream, &str); 8] = [
+            (
+                quote!(allow = ["A"], deny = ["B"]),
+                "cannot be used together",
+            ),
+            (quote!(allow = []), "the role list is empty"),
+            (quote!(allow = [1]), "roles are string literals"),
+            (quote!(allow = ["A", "A"]), "duplicate role \"A\""),
+            (quote!(allow = [""]), "empty string"),
+            (quote!(allow = "A"), "list of string literals"),
+            (
+                quote!(allow = ["A"], allow = ["B"]),
+                "duplicate argument `allow`",
+            ),
+            (
+                quote!(roles = ["A"]),
+                "unknown argument `roles` for #[jwt_required]; expected one of: `allow`, `deny`, `crate`",
+            ),
+        ];
+        for (tokens, message) in cases {
+            let err = parse(Kind::JwtRequired, tokens.clone()).unwrap_err();
+            assert!(err.contains(message), "{tokens}: {err}");
+        }
+    }
+
+    #[test]
+    fn scoped_arguments() {
+        let a = parse(
+            Kind::Scoped,
+            quote!(
+                "user:read",
+                "admin",
+                require_all = false,
+                require_all_actions = true
+            ),
+        )
+        .unwrap();
+        assert_eq!(a.scopes.len(), 2);
+        assert_eq!(
+            (a.require_all, a.require_all_actions),
+            (Some(false), Some(true))
+        );
+        let cases: [(TokenStream, &str); 7] = [
+            (quote!(), "needs at least one scope"),
+            (quote!(""), "cannot be empty"),
+            (quote!("a", "a"), "duplicate scope"),
+            (quote!("a", require_all = "no"), "takes `true` or `false`"),
+            (quote!(require_all = false, "a"), "scopes come first"),
+            (
+                quote!("a", allow = ["X"]),
+                "unknown argument `allow` for #[scoped]",
+            ),
+            (
+                quote!("a", require_all = true, require_all = true),
+                "duplicate argument",
+            ),
+        ];
+        for (tokens, message) in cases {
+            let err = parse(Kind::Scoped, tokens.clone()).unwrap_err();
+            assert!(err.contains(message), "{tokens}: {err}");
+        }
+    }
+
+    #[test]
+    fn every_mistake_is_reported_at_once() {
+        let err = parse(Kind::Scoped, quote!("user::read", "a b", bogus = 1)).unwrap_err();
+        assert_eq!(err.matches(" | ").count(), 2, "{err}");
+    }
+
+    #[test]
+    fn positional_arguments_outside_scoped() {
+        let err = parse(Kind::JwtRequired, quote!("admin")).unwrap_err();
+        assert!(err.contains("#[scoped(\"admin\")]"), "{err}");
+        let err = parse(Kind::JwtOptional, quote!(allow = ["A"])).unwrap_err();
+        assert!(err.contains("expected one of: `crate`"), "{err}");
+        let err = parse(Kind::JwtRequired, quote!(crate = "not a path!")).unwrap_err();
+        assert!(err.contains("path of the axum-jwt crate"), "{err}");
+    }
+}
