@@ -309,6 +309,47 @@ pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Pl
     })
 }
 
+/// Expands one attribute. On a mistake the user's item is emitted unchanged (without our
+/// attributes) next to the errors, so the compiler reports those and nothing else.
+pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
+    let func: ItemFn = match syn::parse2(item.clone()) {
+        Ok(func) => func,
+        Err(_) => return not_a_function(kind, item),
+    };
+    let mut fallback = func.clone();
+    match plan(kind, args, func) {
+        Ok(plan) => crate::expand::emit(plan),
+        Err(errors) => {
+            strip_our_attrs(&mut fallback);
+            let mut out = errors.to_compile_error();
+            fallback.to_tokens(&mut out);
+            out
+        }
+    }
+}
+
+fn not_a_function(kind: Kind, item: TokenStream) -> TokenStream {
+    let what = kind.name();
+    let (span, noun) = match syn::parse2::<syn::Item>(item.clone()) {
+        Ok(syn::Item::Struct(s)) => (s.struct_token.span, "a struct"),
+        Ok(syn::Item::Enum(e)) => (e.enum_token.span, "an enum"),
+        Ok(syn::Item::Impl(i)) => (i.impl_token.span, "an impl block"),
+        Ok(syn::Item::Trait(t)) => (t.trait_token.span, "a trait"),
+        Ok(syn::Item::Mod(m)) => (m.mod_token.span, "a module"),
+        Ok(syn::Item::Const(c)) => (c.const_token.span, "a constant"),
+        Ok(syn::Item::Static(s)) => (s.static_token.span, "a static"),
+        Ok(other) => (other.span(), "this item"),
+        Err(_) => (item.span(), "this item"),
+    };
+    let mut out = syn::Error::new(
+        span,
+        format!("#[{what}] goes on an `async fn` handler, not on {noun}"),
+    )
+    .to_compile_error();
+    out.extend(item);
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -466,45 +507,4 @@ mod tests {
         let ok: Vec<TokenStream> = args[..16].to_vec();
         assert!(plan_of(Kind::JwtRequired, quote!(), quote!(async fn h(#(#ok),*) {})).is_ok());
     }
-}
-
-/// Expands one attribute. On a mistake the user's item is emitted unchanged (without our
-/// attributes) next to the errors, so the compiler reports those and nothing else.
-pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
-    let func: ItemFn = match syn::parse2(item.clone()) {
-        Ok(func) => func,
-        Err(_) => return not_a_function(kind, item),
-    };
-    let mut fallback = func.clone();
-    match plan(kind, args, func) {
-        Ok(plan) => crate::expand::emit(plan),
-        Err(errors) => {
-            strip_our_attrs(&mut fallback);
-            let mut out = errors.to_compile_error();
-            fallback.to_tokens(&mut out);
-            out
-        }
-    }
-}
-
-fn not_a_function(kind: Kind, item: TokenStream) -> TokenStream {
-    let what = kind.name();
-    let (span, noun) = match syn::parse2::<syn::Item>(item.clone()) {
-        Ok(syn::Item::Struct(s)) => (s.struct_token.span, "a struct"),
-        Ok(syn::Item::Enum(e)) => (e.enum_token.span, "an enum"),
-        Ok(syn::Item::Impl(i)) => (i.impl_token.span, "an impl block"),
-        Ok(syn::Item::Trait(t)) => (t.trait_token.span, "a trait"),
-        Ok(syn::Item::Mod(m)) => (m.mod_token.span, "a module"),
-        Ok(syn::Item::Const(c)) => (c.const_token.span, "a constant"),
-        Ok(syn::Item::Static(s)) => (s.static_token.span, "a static"),
-        Ok(other) => (other.span(), "this item"),
-        Err(_) => (item.span(), "this item"),
-    };
-    let mut out = syn::Error::new(
-        span,
-        format!("#[{what}] goes on an `async fn` handler, not on {noun}"),
-    )
-    .to_compile_error();
-    out.extend(item);
-    out
 }
