@@ -60,12 +60,34 @@ pub(crate) struct RoleList {
     pub(crate) roles: Vec<String>,
 }
 
+/// Where an attribute is, for mistakes about the attribute as a whole: the attribute being
+/// expanded is the call site; a stacked one is its own tokens (so the error underlines all of
+/// it, not only its `#`).
+#[derive(Debug, Clone)]
+pub(crate) struct AttrLoc(Option<TokenStream>);
+
+impl AttrLoc {
+    pub(crate) fn call_site() -> Self {
+        AttrLoc(None)
+    }
+
+    pub(crate) fn of(tokens: impl quote::ToTokens) -> Self {
+        AttrLoc(Some(tokens.into_token_stream()))
+    }
+
+    pub(crate) fn error(&self, message: impl std::fmt::Display) -> syn::Error {
+        match &self.0 {
+            Some(tokens) => syn::Error::new_spanned(tokens, message),
+            None => syn::Error::new(Span::call_site(), message),
+        }
+    }
+}
+
 /// The parsed arguments of one attribute.
 #[derive(Debug, Clone)]
 pub(crate) struct Args {
     pub(crate) kind: Kind,
-    /// Where the attribute is, for mistakes about the attribute as a whole.
-    pub(crate) span: Span,
+    pub(crate) loc: AttrLoc,
     pub(crate) roles: Option<RoleList>,
     pub(crate) scopes: Vec<ParsedScope>,
     pub(crate) require_all: Option<bool>,
@@ -81,10 +103,14 @@ fn one_of(keys: &[&str]) -> String {
 }
 
 /// Parses the arguments of `kind`, reporting every mistake.
-pub(crate) fn parse_args(kind: Kind, tokens: TokenStream, span: Span) -> Result<Args, syn::Error> {
+pub(crate) fn parse_args(
+    kind: Kind,
+    tokens: TokenStream,
+    loc: AttrLoc,
+) -> Result<Args, syn::Error> {
     let mut args = Args {
         kind,
-        span,
+        loc,
         roles: None,
         scopes: Vec::new(),
         require_all: None,
@@ -98,10 +124,9 @@ pub(crate) fn parse_args(kind: Kind, tokens: TokenStream, span: Span) -> Result<
         errors.push(e);
     }
     if kind == Kind::Scoped && args.scopes.is_empty() && errors.is_empty() {
-        errors.at(
-            span,
+        errors.push(args.loc.error(
             "#[scoped] needs at least one scope, e.g. #[scoped(\"admin\")] or #[scoped(\"user:read\", \"user:write\")]",
-        );
+        ));
     }
     errors.finish().map(|()| args)
 }
@@ -287,7 +312,7 @@ mod tests {
     use quote::quote;
 
     fn parse(kind: Kind, tokens: TokenStream) -> Result<Args, String> {
-        parse_args(kind, tokens, Span::call_site()).map_err(|e| {
+        parse_args(kind, tokens, AttrLoc::call_site()).map_err(|e| {
             e.into_iter()
                 .map(|e| e.to_string())
                 .collect::<Vec<_>>()

@@ -2,7 +2,7 @@
 //! emit the one-pass reader and the writer.
 
 use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote};
+use quote::{format_ident, quote, quote_spanned};
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitStr, Type};
 
@@ -239,14 +239,16 @@ fn emit(claims: &Claims) -> TokenStream {
             })
         }
     });
+    // Spanned at the field's type, so a type that is not `Serialize` is reported there.
     let write = fields.iter().map(|f| {
         let (ident, key) = (&f.ident, &f.key);
+        let span = f.ty.span();
         if f.skip_if_none {
-            quote!(if let ::core::option::Option::Some(value) = &self.#ident {
+            quote_spanned!(span=> if let ::core::option::Option::Some(value) = &self.#ident {
                 out.field(#key, value)?;
             })
         } else {
-            quote!(out.field(#key, &self.#ident)?;)
+            quote_spanned!(span=> out.field(#key, &self.#ident)?;)
         }
     });
     quote! {

@@ -1,12 +1,12 @@
 //! Checks an annotated handler and plans its expansion: merges stacked attributes, finds the
 //! token argument, and decides where the guard goes.
 
-use proc_macro2::{Span, TokenStream};
+use proc_macro2::TokenStream;
 use quote::ToTokens;
 use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, GenericArgument, ItemFn, Meta, PathArguments, Type};
 
-use crate::attr::{Args, Kind, RoleList, parse_args};
+use crate::attr::{Args, AttrLoc, Kind, RoleList, parse_args};
 use crate::errors::Errors;
 use crate::scope::ParsedScope;
 
@@ -28,6 +28,9 @@ pub(crate) struct Plan {
     pub(crate) claims_from_user: bool,
     /// The argument the guard wraps, or `None` to add a guard argument.
     pub(crate) wrap_index: Option<usize>,
+    /// The paths of the stacked attributes this expansion consumed: still referenced, so
+    /// that the user's imports of them are not reported unused.
+    pub(crate) stacked_paths: Vec<syn::Path>,
 }
 
 pub(crate) struct ScopeSpec {
@@ -60,6 +63,15 @@ pub(crate) fn strip_our_attrs(func: &mut ItemFn) -> Vec<Attribute> {
     let (ours, theirs) = func.attrs.drain(..).partition(|a| our_kind(a).is_some());
     func.attrs = theirs;
     ours
+}
+
+/// References the paths of stacked attributes this expansion consumed, so that the user's
+/// imports of them are not reported as unused.
+pub(crate) fn keep_imports_used(paths: &[syn::Path]) -> TokenStream {
+    paths
+        .iter()
+        .map(|path| quote::quote!(#[allow(unused_imports)] use #path as _;))
+        .collect()
 }
 
 /// The token argument: `Token<C>` or `Option<Token<C>>`.
@@ -118,13 +130,15 @@ fn is_state(ty: &Type) -> bool {
 pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Plan, syn::Error> {
     let mut errors = Errors::default();
     let mut all: Vec<Args> = Vec::new();
-    match parse_args(kind, args, Span::call_site()) {
+    match parse_args(kind, args, AttrLoc::call_site()) {
         Ok(a) => all.push(a),
         Err(e) => errors.push(e),
     }
-    for attr in strip_our_attrs(&mut func) {
+    let stacked = strip_our_attrs(&mut func);
+    let stacked_paths = stacked.iter().map(|a| a.path().clone()).collect();
+    for attr in stacked {
         let Some(k) = our_kind(&attr) else { continue };
-        match attr_tokens(&attr).and_then(|t| parse_args(k, t, attr.span())) {
+        match attr_tokens(&attr).and_then(|t| parse_args(k, t, AttrLoc::of(&attr))) {
             Ok(a) => all.push(a),
             Err(e) => errors.push(e),
         }
@@ -141,10 +155,9 @@ pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Pl
             .take_while(|b| !std::ptr::eq(*b, a))
             .any(|b| b.kind == a.kind)
         {
-            errors.at(
-                a.span,
-                format!("#[{name}] is given twice; merge its arguments into one attribute"),
-            );
+            errors.push(a.loc.error(format!(
+                "#[{name}] is given twice; merge its arguments into one attribute"
+            )));
             continue;
         }
         if a.kind == Kind::Scoped {
@@ -164,7 +177,7 @@ pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Pl
                     first.kind.name()
                 ),
             };
-            errors.at(a.span, message);
+            errors.push(a.loc.error(message));
             continue;
         } else {
             base = Some(a);
@@ -174,9 +187,9 @@ pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Pl
                 Some(k)
                     if k.to_token_stream().to_string() != path.to_token_stream().to_string() =>
                 {
-                    errors.at(
-                        a.span,
-                        "the attributes name different `crate` paths; give one path",
+                    errors.push(
+                        a.loc
+                            .error("the attributes name different `crate` paths; give one path"),
                     )
                 }
                 _ => krate = Some(path),
@@ -188,14 +201,12 @@ pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Pl
             krate.get_or_insert(path);
         }
         match base.map(|b| b.kind) {
-            Some(Kind::JwtOptional) => errors.at(
-                s.span.join(base.map_or(s.span, |b| b.span)).unwrap_or(s.span),
+            Some(Kind::JwtOptional) => errors.push(s.loc.error(
                 "#[jwt_optional] cannot be combined with #[scoped]: a request without a token would pass a route that requires a scope",
-            ),
-            Some(Kind::RefreshJwtRequired) => errors.at(
-                s.span,
+            )),
+            Some(Kind::RefreshJwtRequired) => errors.push(s.loc.error(
                 "#[scoped] cannot be combined with #[refresh_jwt_required]: scopes are checked on access tokens",
-            ),
+            )),
             _ => {}
         }
     }
@@ -264,18 +275,13 @@ pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Pl
         MAX_HANDLER_ARGS - 1
     };
     if count > limit {
-        let extra = func
-            .sig
-            .inputs
-            .iter()
-            .nth(limit)
-            .map_or_else(|| func.sig.inputs.span(), |a| a.span());
+        let extra = func.sig.inputs.iter().nth(limit);
         let guard_note = if wrap_index.is_some() {
             String::new()
         } else {
             format!(", and the guard #[{what}] adds takes one")
         };
-        errors.at(
+        errors.spanned(
             extra,
             format!(
                 "axum handlers take at most {MAX_HANDLER_ARGS} arguments{guard_note}; this one has {count}: group extractors into a struct that derives `FromRequestParts`"
@@ -305,6 +311,7 @@ pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Pl
         claims,
         claims_from_user,
         wrap_index,
+        stacked_paths,
         func,
     })
 }
@@ -320,8 +327,12 @@ pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenS
     match plan(kind, args, func) {
         Ok(plan) => crate::expand::emit(plan),
         Err(errors) => {
-            strip_our_attrs(&mut fallback);
+            let stacked: Vec<syn::Path> = strip_our_attrs(&mut fallback)
+                .iter()
+                .map(|a| a.path().clone())
+                .collect();
             let mut out = errors.to_compile_error();
+            out.extend(keep_imports_used(&stacked));
             fallback.to_tokens(&mut out);
             out
         }

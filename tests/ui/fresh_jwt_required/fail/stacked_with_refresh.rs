@@ -1,0 +1,7 @@
+use axum_jwt::{fresh_jwt_required, refresh_jwt_required};
+
+#[refresh_jwt_required]
+#[fresh_jwt_required]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,7 @@
+use axum_jwt::{jwt_optional, scoped};
+
+#[scoped("admin")]
+#[jwt_optional]
+async fn handler() {}
+
+fn main() {}

@@ -1,0 +1,8 @@
+use axum_jwt::{Token, jwt_optional};
+
+#[jwt_optional]
+async fn handler(token: Token) -> String {
+    token.identity().to_owned()
+}
+
+fn main() {}

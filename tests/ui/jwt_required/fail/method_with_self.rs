@@ -1,0 +1,10 @@
+use axum_jwt::jwt_required;
+
+struct Api;
+
+impl Api {
+    #[jwt_required]
+    async fn handler(&self) {}
+}
+
+fn main() {}

@@ -1,0 +1,9 @@
+use axum_jwt::PrivateClaims;
+
+#[derive(PrivateClaims)]
+struct Profile {
+    #[claim(rename = "exp")]
+    value: u64,
+}
+
+fn main() {}

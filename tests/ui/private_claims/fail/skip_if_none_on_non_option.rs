@@ -1,0 +1,9 @@
+use axum_jwt::PrivateClaims;
+
+#[derive(PrivateClaims)]
+struct Profile {
+    #[claim(skip_serializing_if_none)]
+    user_id: u64,
+}
+
+fn main() {}

@@ -1,0 +1,10 @@
+use axum_jwt::PrivateClaims;
+
+#[derive(PrivateClaims)]
+struct Profile {
+    #[claim(rename = "level")]
+    permission_level: u8,
+    level: u8,
+}
+
+fn main() {}

@@ -1,0 +1,6 @@
+use axum_jwt::PrivateClaims;
+
+#[derive(PrivateClaims)]
+struct Profile;
+
+fn main() {}

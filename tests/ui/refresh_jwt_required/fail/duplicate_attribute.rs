@@ -1,0 +1,7 @@
+use axum_jwt::refresh_jwt_required;
+
+#[refresh_jwt_required]
+#[refresh_jwt_required(allow = ["ADMIN"])]
+async fn handler() {}
+
+fn main() {}

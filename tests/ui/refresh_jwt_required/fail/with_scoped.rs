@@ -1,0 +1,7 @@
+use axum_jwt::{refresh_jwt_required, scoped};
+
+#[refresh_jwt_required]
+#[scoped("admin")]
+async fn handler() {}
+
+fn main() {}

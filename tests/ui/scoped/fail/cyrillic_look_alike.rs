@@ -1,0 +1,6 @@
+use axum_jwt::scoped;
+
+#[scoped("аdmin")]
+async fn handler() {}
+
+fn main() {}
