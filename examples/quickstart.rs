@@ -16,51 +16,19 @@ use axum::extract::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum_jwt::{ClaimWriter, ClaimsError, Jwt, JwtBuilder, PrivateClaims, Token};
+use axum_jwt::{
+    Jwt, JwtBuilder, PrivateClaims, Token, fresh_jwt_required, jwt_optional, jwt_required, scoped,
+};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 /// The private claims of the demo, written as `{prefix}_user_id` and
-/// `{prefix}_permission_level`.
-#[derive(Debug, Clone)]
+/// `{prefix}_permission_level` (prefix `quickstart` unless `JWT_PRIVATE_CLAIM_PREFIX` says
+/// otherwise).
+#[derive(Debug, Clone, PrivateClaims)]
 struct Profile {
     user_id: u64,
     permission_level: u8,
-}
-
-// Written by hand until `#[derive(PrivateClaims)]` exists.
-impl PrivateClaims for Profile {
-    type Partial = (Option<u64>, Option<u8>);
-    const FIELDS: &'static [&'static str] = &["user_id", "permission_level"];
-
-    fn read_field<'de, D: serde::Deserializer<'de>>(
-        partial: &mut Self::Partial,
-        field: &str,
-        value: D,
-    ) -> Result<bool, D::Error> {
-        use serde::de::Error as _;
-        match field {
-            "user_id" if partial.0.is_some() => Err(D::Error::duplicate_field("user_id")),
-            "user_id" => Ok(partial.0.replace(u64::deserialize(value)?).is_none()),
-            "permission_level" if partial.1.is_some() => {
-                Err(D::Error::duplicate_field("permission_level"))
-            }
-            "permission_level" => Ok(partial.1.replace(u8::deserialize(value)?).is_none()),
-            _ => Ok(false),
-        }
-    }
-
-    fn finish(partial: Self::Partial) -> Result<Self, ClaimsError> {
-        Ok(Profile {
-            user_id: partial.0.ok_or(ClaimsError::missing("user_id"))?,
-            permission_level: partial.1.ok_or(ClaimsError::missing("permission_level"))?,
-        })
-    }
-
-    fn write(&self, out: &mut ClaimWriter<'_>) -> Result<(), ClaimsError> {
-        out.field("user_id", &self.user_id)?;
-        out.field("permission_level", &self.permission_level)
-    }
 }
 
 struct DemoUser {
@@ -140,6 +108,7 @@ async fn login(jwt: Jwt, Json(credentials): Json<Credentials>) -> Response {
 }
 
 /// `GET /protected`: any valid access token.
+#[jwt_required]
 async fn protected(token: Token<Profile>) -> Json<Value> {
     let p = token.private_claims();
     Json(json!({
@@ -149,10 +118,60 @@ async fn protected(token: Token<Profile>) -> Json<Value> {
     }))
 }
 
+/// `POST /echo`: the JSON body is only read once the token passed.
+#[jwt_required]
+async fn echo(token: Token, Json(body): Json<Value>) -> Json<Value> {
+    Json(json!({ "identity": token.identity(), "body": body }))
+}
+
+/// `GET /admin`: the `admin` scope.
+#[scoped("admin")]
+async fn admin(token: Token) -> Json<Value> {
+    Json(json!({ "admin": true, "identity": token.identity() }))
+}
+
+/// `GET /users`: the `user:read` scope (`user:read:write` and `user` grant it too).
+#[scoped("user:read")]
+async fn users() -> Json<Value> {
+    Json(json!({ "users": USERS.iter().map(|u| u.username).collect::<Vec<_>>() }))
+}
+
+/// `GET /staff`: role `ADMIN` only.
+#[jwt_required(allow = ["ADMIN"])]
+async fn staff(token: Token) -> Json<Value> {
+    Json(json!({ "staff": true, "identity": token.identity() }))
+}
+
+/// `POST /account/password`: a fresh token (from a login, not a refresh).
+#[fresh_jwt_required]
+async fn change_password(token: Token) -> Json<Value> {
+    Json(json!({ "changed": true, "identity": token.identity() }))
+}
+
 /// `GET /greeting`: greets the identity, or "anonymous" without a token.
+#[jwt_optional]
 async fn greeting(token: Option<Token>) -> Json<Value> {
     let name = token.as_ref().map_or("anonymous", |t| t.identity());
     Json(json!({ "greeting": format!("hello, {name}") }))
+}
+
+/// `GET /auth/verify`: whether the token is valid.
+#[jwt_required]
+async fn verify() -> Json<Value> {
+    Json(json!({ "valid": true }))
+}
+
+/// `GET /auth/me`: the user behind the token.
+#[jwt_required]
+async fn me(token: Token<Profile>) -> Json<Value> {
+    let p = token.private_claims();
+    Json(json!({ "me": {
+        "username": token.identity(),
+        "role": token.role(),
+        "scopes": token.scopes(),
+        "user_id": p.user_id,
+        "permission_level": p.permission_level,
+    }}))
 }
 
 async fn health() -> Json<Value> {
@@ -183,7 +202,14 @@ fn app(jwt: &Jwt) -> Router {
     Router::new()
         .route("/health", get(health))
         .route("/auth", post(login))
+        .route("/auth/verify", get(verify))
+        .route("/auth/me", get(me))
         .route("/protected", get(protected))
+        .route("/echo", post(echo))
+        .route("/admin", get(admin))
+        .route("/users", get(users))
+        .route("/staff", get(staff))
+        .route("/account/password", post(change_password))
         .route("/greeting", get(greeting))
         .layer(jwt.layer())
 }
