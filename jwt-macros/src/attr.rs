@@ -45,9 +45,9 @@ impl Kind {
     fn keys(self) -> &'static [&'static str] {
         match self {
             Kind::JwtRequired | Kind::FreshJwtRequired | Kind::RefreshJwtRequired => {
-                &["allow", "deny", "crate"]
+                &["allow", "deny", "skip_revocation_check", "crate"]
             }
-            Kind::JwtOptional => &["crate"],
+            Kind::JwtOptional => &["skip_revocation_check", "crate"],
             Kind::Scoped => &["require_all", "require_all_actions", "crate"],
         }
     }
@@ -92,6 +92,7 @@ pub(crate) struct Args {
     pub(crate) scopes: Vec<ParsedScope>,
     pub(crate) require_all: Option<bool>,
     pub(crate) require_all_actions: Option<bool>,
+    pub(crate) skip_revocation_check: Option<bool>,
     pub(crate) krate: Option<syn::Path>,
 }
 
@@ -115,6 +116,7 @@ pub(crate) fn parse_args(
         scopes: Vec::new(),
         require_all: None,
         require_all_actions: None,
+        skip_revocation_check: None,
         krate: None,
     };
     let mut errors = Errors::default();
@@ -240,7 +242,10 @@ fn parse_into(args: &mut Args, errors: &mut Errors, input: ParseStream<'_>) -> s
                                 errors.spanned(&key, format!("duplicate argument `{name}`"))
                             }
                             Some(b) if name == "require_all" => args.require_all = Some(b),
-                            Some(b) => args.require_all_actions = Some(b),
+                            Some(b) if name == "require_all_actions" => {
+                                args.require_all_actions = Some(b)
+                            }
+                            Some(b) => args.skip_revocation_check = Some(b),
                         }
                     }
                 }
@@ -354,7 +359,7 @@ mod tests {
             ),
             (
                 quote!(roles = ["A"]),
-                "unknown argument `roles` for #[jwt_required]; expected one of: `allow`, `deny`, `crate`",
+                "unknown argument `roles` for #[jwt_required]; expected one of: `allow`, `deny`, `skip_revocation_check`, `crate`",
             ),
         ];
         for (tokens, message) in cases {
@@ -412,7 +417,10 @@ mod tests {
         let err = parse(Kind::JwtRequired, quote!("admin")).unwrap_err();
         assert!(err.contains("#[scoped(\"admin\")]"), "{err}");
         let err = parse(Kind::JwtOptional, quote!(allow = ["A"])).unwrap_err();
-        assert!(err.contains("expected one of: `crate`"), "{err}");
+        assert!(
+            err.contains("expected one of: `skip_revocation_check`, `crate`"),
+            "{err}"
+        );
         let err = parse(Kind::JwtRequired, quote!(crate = "not a path!")).unwrap_err();
         assert!(err.contains("path of the axum-jwt crate"), "{err}");
     }

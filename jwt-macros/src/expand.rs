@@ -22,7 +22,7 @@ fn requirement(plan: &Plan, name: &Ident) -> TokenStream {
     } else {
         quote!(#p::TokenKind::Access)
     };
-    let (fresh, optional) = (plan.fresh, plan.optional);
+    let (fresh, optional, skip) = (plan.fresh, plan.optional, plan.skip_revocation);
     let (roles_const, roles) = match &plan.roles {
         None => (quote!(), quote!(#p::Roles::Any)),
         Some(list) => {
@@ -72,7 +72,7 @@ fn requirement(plan: &Plan, name: &Ident) -> TokenStream {
             const REQUIREMENT: &'static #p::Requirement = {
                 #roles_const
                 #scope_consts
-                &#p::Requirement::__from_parts(#kind, #fresh, #optional, #roles, #scopes)
+                &#p::Requirement::__from_parts(#kind, #fresh, #optional, #roles, #scopes, #skip)
             };
         }
     }

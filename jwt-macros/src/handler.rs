@@ -22,6 +22,7 @@ pub(crate) struct Plan {
     pub(crate) optional: bool,
     pub(crate) roles: Option<RoleList>,
     pub(crate) scopes: Option<ScopeSpec>,
+    pub(crate) skip_revocation: bool,
     /// The private claims type of the handler's token argument (`()` without one).
     pub(crate) claims: Type,
     /// Whether `claims` was written by the user (and so deserves a trait check at its span).
@@ -308,6 +309,7 @@ pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Pl
         optional,
         roles,
         scopes,
+        skip_revocation: all.iter().any(|a| a.skip_revocation_check == Some(true)),
         claims,
         claims_from_user,
         wrap_index,

@@ -16,6 +16,7 @@ use crate::claims::{ClaimNames, TokenKind};
 use crate::error::{AuthError, Render};
 use crate::keys::{KeySource, Keys, compiled_backend, parse_alg};
 use crate::locate::{Locations, TokenLocation};
+use crate::revocation::RevocationStore;
 
 /// Default lifetime of an access token: 15 minutes.
 pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
@@ -25,6 +26,8 @@ pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60)
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(5);
 /// Default largest accepted token: 8 KiB, checked before any decoding.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// Default time a guarded request waits for the revocation store before failing closed.
+pub const DEFAULT_REVOCATION_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// A configuration that cannot work. Returned by [`JwtBuilder::build`] and
 /// [`Jwt::from_env`], never at request time.
@@ -155,6 +158,10 @@ pub(crate) struct Inner {
     pub(crate) max_token_bytes: usize,
     pub(crate) locations: Locations,
     pub(crate) render: Render,
+    /// `None`: revocation turned off with `without_revocation()`.
+    pub(crate) store: Option<Arc<dyn RevocationStore>>,
+    pub(crate) store_timeout: Duration,
+    pub(crate) rotate_refresh_tokens: bool,
     /// base64url JOSE headers, one per kind, computed once.
     pub(crate) header_access: String,
     pub(crate) header_refresh: String,
@@ -235,6 +242,9 @@ pub struct JwtBuilder {
     query_param: String,
     realm: Option<String>,
     mapper: Option<crate::error::ErrorMapper>,
+    store: Option<Option<Arc<dyn RevocationStore>>>,
+    store_timeout: Duration,
+    rotate_refresh_tokens: bool,
 }
 
 impl Default for JwtBuilder {
@@ -260,6 +270,9 @@ impl Default for JwtBuilder {
             query_param: "access_token".to_owned(),
             realm: None,
             mapper: None,
+            store: None,
+            store_timeout: DEFAULT_REVOCATION_TIMEOUT,
+            rotate_refresh_tokens: true,
         }
     }
 }
@@ -455,6 +468,41 @@ impl JwtBuilder {
         self
     }
 
+    /// Where revoked tokens are recorded (default: a [`MemoryStore`](crate::MemoryStore), right
+    /// for a single instance; use `RedisStore` when several instances serve the same tokens).
+    pub fn revocation_store(mut self, store: impl RevocationStore) -> Self {
+        self.store = Some(Some(Arc::new(store)));
+        self
+    }
+
+    /// The same as [`revocation_store`](Self::revocation_store) for a store shared with other
+    /// code (to inspect a `MemoryStore` in tests, say).
+    pub fn shared_revocation_store(mut self, store: Arc<dyn RevocationStore>) -> Self {
+        self.store = Some(Some(store));
+        self
+    }
+
+    /// Turns revocation off: no store is consulted, `revoke` and `logout` fail, and refresh
+    /// tokens are not rotated.
+    pub fn without_revocation(mut self) -> Self {
+        self.store = Some(None);
+        self
+    }
+
+    /// How long a request waits for the revocation store before it fails closed with 503
+    /// (default 500 ms).
+    pub fn revocation_timeout(mut self, timeout: Duration) -> Self {
+        self.store_timeout = timeout;
+        self
+    }
+
+    /// Whether a refresh also returns a new refresh token and spends the old one (default
+    /// true). Without rotation, refresh tokens stay valid until they expire or are revoked.
+    pub fn rotate_refresh_tokens(mut self, rotate: bool) -> Self {
+        self.rotate_refresh_tokens = rotate;
+        self
+    }
+
     /// Replaces the default error response (RFC 6750 challenge + JSON body) with your own.
     pub fn error_response<F>(mut self, mapper: F) -> Self
     where
@@ -580,6 +628,9 @@ impl JwtBuilder {
                 "at most 300 seconds (RFC 7519: a few minutes)",
             ));
         }
+        if self.store_timeout.is_zero() {
+            return Err(invalid("revocation_timeout", "must be more than zero"));
+        }
         if self.max_token_bytes < 64 {
             return Err(invalid("max_token_bytes", "at least 64 bytes"));
         }
@@ -680,6 +731,12 @@ impl JwtBuilder {
                 },
                 header_access,
                 header_refresh,
+                store: match self.store {
+                    Some(choice) => choice,
+                    None => Some(Arc::new(crate::revocation::MemoryStore::new())),
+                },
+                store_timeout: self.store_timeout,
+                rotate_refresh_tokens: self.rotate_refresh_tokens,
             }),
         })
     }

@@ -34,6 +34,9 @@ use axum::response::{IntoResponse, Response};
 /// | [`NotFresh`](AuthError::NotFresh) | 401 | `invalid_token` | `not_fresh` |
 /// | [`RoleNotAllowed`](AuthError::RoleNotAllowed) | 403 | `insufficient_scope` | `role_not_allowed` |
 /// | [`InsufficientScope`](AuthError::InsufficientScope) | 403 (challenge with `scope="..."`) | `insufficient_scope` | `insufficient_scope` |
+/// | [`Revoked`](AuthError::Revoked) | 401 | `invalid_token` | `revoked` |
+/// | [`RefreshTokenReused`](AuthError::RefreshTokenReused) | 401 | `invalid_token` | `refresh_token_reused` |
+/// | [`RevocationUnavailable`](AuthError::RevocationUnavailable) | 503 (with `Retry-After`) | `temporarily_unavailable` | `revocation_unavailable` |
 /// | [`LayerMissing`](AuthError::LayerMissing) | 500 | `server_error` | `layer_missing` |
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -83,6 +86,13 @@ pub enum AuthError {
         /// The required scopes, space-separated (the challenge's `scope` parameter).
         required: Cow<'static, str>,
     },
+    /// The token was revoked (logout, `revoke`, its login's family, or "log out everywhere").
+    Revoked,
+    /// An already exchanged refresh token was presented again: treated as theft, its whole
+    /// family is revoked.
+    RefreshTokenReused,
+    /// The revocation store did not answer (down, timeout): the request fails closed.
+    RevocationUnavailable,
     /// A guard ran on a router that has no [`Jwt::layer`](crate::Jwt::layer) installed.
     LayerMissing,
 }
@@ -109,6 +119,9 @@ impl AuthError {
             AuthError::NotFresh => "not_fresh",
             AuthError::RoleNotAllowed => "role_not_allowed",
             AuthError::InsufficientScope { .. } => "insufficient_scope",
+            AuthError::Revoked => "revoked",
+            AuthError::RefreshTokenReused => "refresh_token_reused",
+            AuthError::RevocationUnavailable => "revocation_unavailable",
             AuthError::LayerMissing => "layer_missing",
         }
     }
@@ -121,6 +134,7 @@ impl AuthError {
                 StatusCode::FORBIDDEN
             }
             AuthError::LayerMissing => StatusCode::INTERNAL_SERVER_ERROR,
+            AuthError::RevocationUnavailable => StatusCode::SERVICE_UNAVAILABLE,
             _ => StatusCode::UNAUTHORIZED,
         }
     }
@@ -128,7 +142,9 @@ impl AuthError {
     /// The RFC 6750 error code (`invalid_token`, `invalid_request`), if the error has one.
     pub fn rfc6750_code(&self) -> Option<&'static str> {
         match self {
-            AuthError::MissingToken { .. } | AuthError::LayerMissing => None,
+            AuthError::MissingToken { .. }
+            | AuthError::LayerMissing
+            | AuthError::RevocationUnavailable => None,
             AuthError::InvalidRequest(_) => Some("invalid_request"),
             AuthError::RoleNotAllowed | AuthError::InsufficientScope { .. } => {
                 Some("insufficient_scope")
@@ -161,6 +177,9 @@ impl AuthError {
             AuthError::NotFresh => "A fresh token is required",
             AuthError::RoleNotAllowed => "The token role is not allowed",
             AuthError::InsufficientScope { .. } => "The token lacks the required scope",
+            AuthError::Revoked => "The token has been revoked",
+            AuthError::RefreshTokenReused => "The refresh token was already used",
+            AuthError::RevocationUnavailable => "Token revocation cannot be checked right now",
             AuthError::LayerMissing => "Server misconfiguration",
         }
     }
@@ -209,6 +228,13 @@ impl AuthError {
             AuthError::InsufficientScope { required } => {
                 Cow::Owned(format!("this route requires the scope(s): {required}"))
             }
+            AuthError::Revoked => Cow::Borrowed("the token has been revoked"),
+            AuthError::RefreshTokenReused => Cow::Borrowed(
+                "this refresh token was already exchanged; every token of its login is now revoked: log in again",
+            ),
+            AuthError::RevocationUnavailable => {
+                Cow::Borrowed("token revocation cannot be checked right now; retry shortly")
+            }
         }
     }
 
@@ -244,6 +270,7 @@ impl AuthError {
         let body = serde_json::json!({
             "error": self.rfc6750_code().unwrap_or(match self {
                 AuthError::LayerMissing => "server_error",
+                AuthError::RevocationUnavailable => "temporarily_unavailable",
                 _ => self.reason(),
             }),
             "reason": self.reason(),
@@ -255,6 +282,9 @@ impl AuthError {
             header::CONTENT_TYPE,
             HeaderValue::from_static("application/json"),
         );
+        if matches!(self, AuthError::RevocationUnavailable) {
+            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
+        }
         if let Some(challenge) = self.challenge(realm) {
             // The challenge is built from fixed texts and a realm checked at build time.
             if let Ok(value) = HeaderValue::from_str(&challenge) {
@@ -419,6 +449,9 @@ mod tests {
             AuthError::InsufficientScope {
                 required: "admin".into(),
             },
+            AuthError::Revoked,
+            AuthError::RefreshTokenReused,
+            AuthError::RevocationUnavailable,
             AuthError::LayerMissing,
         ];
         for e in all {

@@ -50,7 +50,7 @@ impl Jwt {
 
     /// Resolves the access token of a request once: a token already verified for this
     /// request is reused, a new one is verified and kept for later extractors.
-    pub(crate) fn access_token_of<C: PrivateClaims>(
+    pub(crate) async fn access_token_of<C: PrivateClaims>(
         &self,
         parts: &mut Parts,
     ) -> Result<Option<Token<C>>, AuthError> {
@@ -62,6 +62,7 @@ impl Jwt {
         }
         let token = self.authenticate::<C>(parts, TokenKind::Access)?;
         if let Some(token) = &token {
+            self.check_revocation(token).await?;
             parts.extensions.insert(token.clone());
         }
         Ok(token)
@@ -70,7 +71,7 @@ impl Jwt {
     /// Applies a requirement to the request: finds and verifies the token of the required
     /// kind, checks freshness, roles and scopes, and keeps the token for the handler.
     /// `Ok(None)`: an optional requirement and no token.
-    pub(crate) fn enforce<C: PrivateClaims>(
+    pub(crate) async fn enforce<C: PrivateClaims>(
         &self,
         parts: &mut Parts,
         requirement: &Requirement,
@@ -80,6 +81,10 @@ impl Jwt {
             None if requirement.is_optional() => return Ok(None),
             None => return Err(self.missing_token()),
         };
+        // A revoked token is an invalid token: 401 before any 403 of the requirement.
+        if !requirement.skips_revocation() {
+            self.check_revocation(&token).await?;
+        }
         requirement.check(&token)?;
         parts.extensions.insert(Guarded(token.clone()));
         Ok(Some(token))
@@ -102,7 +107,7 @@ where
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let jwt = Jwt::from_parts(parts)?;
-        match jwt.access_token_of::<C>(parts) {
+        match jwt.access_token_of::<C>(parts).await {
             Ok(Some(token)) => Ok(token),
             Ok(None) => Err(jwt.rejection(jwt.missing_token())),
             Err(e) => Err(jwt.rejection(e)),
@@ -125,6 +130,7 @@ where
     ) -> Result<Option<Self>, Self::Rejection> {
         let jwt = Jwt::from_parts(parts)?;
         jwt.access_token_of::<C>(parts)
+            .await
             .map_err(|e| jwt.rejection(e))
     }
 }
@@ -173,6 +179,7 @@ where
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
         let jwt = Jwt::from_parts(parts)?;
         jwt.enforce::<C>(parts, R::REQUIREMENT)
+            .await
             .map_err(|e| jwt.rejection(e))?;
         Ok(Guard {
             _marker: PhantomData,
@@ -193,11 +200,12 @@ impl<R, C, E: std::fmt::Debug> std::fmt::Debug for WithGuard<R, C, E> {
     }
 }
 
-fn enforce_static<R: StaticRequirement, C: PrivateClaims>(
+async fn enforce_static<R: StaticRequirement, C: PrivateClaims>(
     parts: &mut Parts,
 ) -> Result<(), AuthRejection> {
     let jwt = Jwt::from_parts(parts)?;
     jwt.enforce::<C>(parts, R::REQUIREMENT)
+        .await
         .map(drop)
         .map_err(|e| jwt.rejection(e))
 }
@@ -212,7 +220,9 @@ where
     type Rejection = axum::response::Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        enforce_static::<R, C>(parts).map_err(axum::response::IntoResponse::into_response)?;
+        enforce_static::<R, C>(parts)
+            .await
+            .map_err(axum::response::IntoResponse::into_response)?;
         let inner = E::from_request_parts(parts, state)
             .await
             .map_err(axum::response::IntoResponse::into_response)?;
@@ -234,7 +244,9 @@ where
         state: &S,
     ) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
-        enforce_static::<R, C>(&mut parts).map_err(axum::response::IntoResponse::into_response)?;
+        enforce_static::<R, C>(&mut parts)
+            .await
+            .map_err(axum::response::IntoResponse::into_response)?;
         let request = axum::extract::Request::from_parts(parts, body);
         let inner = E::from_request(request, state)
             .await

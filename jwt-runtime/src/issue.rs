@@ -50,6 +50,95 @@ impl Jwt {
     }
 }
 
+/// An access token and its refresh token, minted together.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct TokenPair {
+    /// The access token.
+    pub access_token: String,
+    /// The refresh token (absent after a refresh without rotation).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub refresh_token: Option<String>,
+}
+
+impl Jwt {
+    /// Starts a login: a fresh access token and a refresh token of one new family, with
+    /// the same role, scopes and claims.
+    ///
+    /// ```
+    /// # let jwt = jwt_runtime::Jwt::builder().secret([7u8; 32]).build()?;
+    /// let pair = jwt.login("alice").role("USER").scopes(["user:read"]).sign()?;
+    /// assert!(pair.refresh_token.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn login(&self, identity: impl Into<String>) -> LoginBuilder<'_> {
+        LoginBuilder {
+            template: TokenBuilder::new(self, TokenKind::Access, identity.into()),
+        }
+    }
+}
+
+/// A login being created; see [`Jwt::login`].
+#[must_use = "call .sign() to get the tokens"]
+pub struct LoginBuilder<'a> {
+    template: TokenBuilder<'a>,
+}
+
+impl LoginBuilder<'_> {
+    /// The role of both tokens.
+    pub fn role(mut self, role: impl Into<String>) -> Self {
+        self.template = self.template.role(role);
+        self
+    }
+
+    /// The scopes of both tokens.
+    pub fn scopes<I, S>(mut self, scopes: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        self.template = self.template.scopes(scopes);
+        self
+    }
+
+    /// The private claims of both tokens.
+    pub fn private_claims<C: PrivateClaims>(mut self, claims: &C) -> Self {
+        self.template = self.template.private_claims(claims);
+        self
+    }
+
+    /// A public claim of both tokens.
+    pub fn public_claim(mut self, key: impl Into<String>, value: impl Serialize) -> Self {
+        self.template = self.template.public_claim(key, value);
+        self
+    }
+
+    /// Signs the fresh access token and the refresh token.
+    pub fn sign(self) -> Result<TokenPair, SignError> {
+        let family = random_id()?;
+        let t = self.template;
+        let refresh = TokenBuilder {
+            kind: TokenKind::Refresh,
+            jwt: t.jwt,
+            identity: t.identity.clone(),
+            role: t.role.clone(),
+            scopes: t.scopes.clone(),
+            fresh: false,
+            csrf: t.csrf.clone(),
+            private: t.private.clone(),
+            public: t.public.clone(),
+            expires_in: None,
+            family: Some(family.clone()),
+            error: t.error.clone(),
+        }
+        .sign()?;
+        let access = t.fresh(true).in_family(family).sign()?;
+        Ok(TokenPair {
+            access_token: access,
+            refresh_token: Some(refresh),
+        })
+    }
+}
+
 /// A token being created; finish with [`sign`](TokenBuilder::sign).
 ///
 /// ```
@@ -76,6 +165,7 @@ pub struct TokenBuilder<'a> {
     private: Map<String, Value>,
     public: Map<String, Value>,
     expires_in: Option<Duration>,
+    family: Option<String>,
     error: Option<SignError>,
 }
 
@@ -92,8 +182,23 @@ impl<'a> TokenBuilder<'a> {
             private: Map::new(),
             public: Map::new(),
             expires_in: None,
+            family: None,
             error: None,
         }
+    }
+
+    /// Mints the token into an existing login family (refresh keeps the family).
+    pub(crate) fn in_family(mut self, family: String) -> Self {
+        self.family = Some(family);
+        self
+    }
+
+    /// Copies claims of another token (refresh): they were checked when first written.
+    pub(crate) fn raw_claims(mut self, claims: &Map<String, Value>) -> Self {
+        for (k, v) in claims {
+            self.public.insert(k.clone(), v.clone());
+        }
+        self
     }
 
     fn fail(&mut self, e: SignError) {
@@ -198,7 +303,16 @@ impl<'a> TokenBuilder<'a> {
                 .ok_or(SignError::Lifetime)?;
             claims.insert("nbf".to_owned(), Value::from(nbf));
         }
-        claims.insert("jti".to_owned(), Value::String(random_id()?));
+        // `{family}.{unique}`: every token minted from one login shares the family, so
+        // reuse of a spent refresh token can revoke them all.
+        let family = match self.family {
+            Some(family) => family,
+            None => random_id()?,
+        };
+        claims.insert(
+            "jti".to_owned(),
+            Value::String(format!("{family}.{}", random_id()?)),
+        );
         if let Some(iss) = &inner.issuer {
             claims.insert("iss".to_owned(), Value::from(iss.as_str()));
         }

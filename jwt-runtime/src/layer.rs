@@ -135,7 +135,7 @@ where
         let requirement = self.requirement.clone();
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            if let Err(e) = jwt.enforce::<()>(&mut parts, &requirement) {
+            if let Err(e) = jwt.enforce::<()>(&mut parts, &requirement).await {
                 return Ok(jwt.error_response(&e));
             }
             parts.extensions.insert(jwt);

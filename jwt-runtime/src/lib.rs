@@ -13,8 +13,10 @@ mod extract;
 mod issue;
 mod keys;
 mod layer;
+mod lifecycle;
 mod locate;
 mod requirement;
+mod revocation;
 mod scope;
 mod token;
 mod verify;
@@ -22,15 +24,20 @@ mod verify;
 pub use claims::{ClaimNames, ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
 pub use config::{
     ConfigError, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, DEFAULT_REFRESH_TTL,
-    Jwt, JwtBuilder,
+    DEFAULT_REVOCATION_TIMEOUT, Jwt, JwtBuilder,
 };
 pub use error::{AuthError, AuthRejection, ErrorMapper};
 pub use extract::{Guard, StaticRequirement, WithGuard};
-pub use issue::{SignError, TokenBuilder};
+pub use issue::{LoginBuilder, SignError, TokenBuilder, TokenPair};
 pub use jsonwebtoken::Algorithm;
 pub use layer::{JwtLayer, JwtService, RequireLayer, RequireService};
 pub use locate::TokenLocation;
 pub use requirement::{Requirement, Roles};
+#[cfg(feature = "redis")]
+pub use revocation::RedisStore;
+pub use revocation::{
+    MemoryStore, RevocationStore, StoreError, StoreFuture, TokenRef, TokenStatus,
+};
 pub use scope::{RequiredScope, ScopeError, ScopeRule};
 pub use token::Token;
 

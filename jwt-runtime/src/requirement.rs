@@ -35,6 +35,7 @@ pub struct Requirement {
     pub(crate) optional: bool,
     pub(crate) roles: Roles,
     pub(crate) scopes: Option<ScopeRule>,
+    pub(crate) skip_revocation: bool,
 }
 
 impl Requirement {
@@ -46,6 +47,7 @@ impl Requirement {
             optional: false,
             roles: Roles::Any,
             scopes: None,
+            skip_revocation: false,
         }
     }
 
@@ -57,6 +59,7 @@ impl Requirement {
             optional: false,
             roles: Roles::Any,
             scopes: None,
+            skip_revocation: false,
         }
     }
 
@@ -68,6 +71,7 @@ impl Requirement {
         optional: bool,
         roles: Roles,
         scopes: Option<ScopeRule>,
+        skip_revocation: bool,
     ) -> Self {
         Self {
             kind,
@@ -75,7 +79,15 @@ impl Requirement {
             optional,
             roles,
             scopes,
+            skip_revocation,
         }
+    }
+
+    /// Does not consult the revocation store (flask-jwt-extended's `skip_revocation_check`):
+    /// for cheap, low-value routes that may accept a revoked but unexpired token.
+    pub fn skip_revocation_check(mut self) -> Self {
+        self.skip_revocation = true;
+        self
     }
 
     /// Requires the token to be fresh (minted from a login).
@@ -123,6 +135,11 @@ impl Requirement {
     /// The token kind this requirement accepts.
     pub fn kind(&self) -> TokenKind {
         self.kind
+    }
+
+    /// Whether the revocation store is skipped.
+    pub fn skips_revocation(&self) -> bool {
+        self.skip_revocation
     }
 
     /// Whether a request without any token passes (`#[jwt_optional]`).

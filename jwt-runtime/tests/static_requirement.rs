@@ -20,6 +20,7 @@ impl StaticRequirement for AdminOnly {
             false,
             Roles::Allow(Cow::Borrowed(ROLES)),
             Some(ScopeRule::__from_parts(SCOPES, true, true, "user:read")),
+            false,
         )
     };
 }
