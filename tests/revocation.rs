@@ -1,0 +1,639 @@
+//! Token lifecycle over HTTP, for the memory store and for Redis: revocation, logout, refresh
+//! rotation, reuse detection, log out everywhere, expiry of entries, several instances,
+//! Redis going down and coming back, and revocations racing 2,000 requests.
+//!
+//! The Redis scenarios need the `redis` feature (scripts/test enables it) and `REDIS_URL`.
+
+mod common;
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_jwt::{Jwt, JwtBuilder, MemoryStore, Token, TokenPair, jwt_required};
+use common::*;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+struct Login {
+    identity: String,
+}
+
+#[derive(Deserialize, Default)]
+struct RefreshBody {
+    refresh_token: Option<String>,
+}
+
+async fn login(jwt: Jwt, Json(body): Json<Login>) -> Result<Json<TokenPair>, axum_jwt::SignError> {
+    Ok(Json(
+        jwt.login(body.identity)
+            .role("USER")
+            .scopes(["user:read"])
+            .sign()?,
+    ))
+}
+
+async fn refresh(
+    jwt: Jwt,
+    Json(body): Json<RefreshBody>,
+) -> Result<Json<TokenPair>, axum::response::Response> {
+    let raw = body.refresh_token.unwrap_or_default();
+    jwt.refresh(&raw)
+        .await
+        .map(Json)
+        .map_err(|e| jwt.error_response(&e))
+}
+
+#[jwt_required]
+async fn logout(
+    jwt: Jwt,
+    token: Token,
+    body: Option<Json<RefreshBody>>,
+) -> Result<Json<Value>, axum::response::Response> {
+    let refresh = body.and_then(|Json(b)| b.refresh_token);
+    jwt.logout(&token, refresh.as_deref())
+        .await
+        .map_err(|e| jwt.error_response(&e))?;
+    Ok(Json(json!({ "logged_out": true })))
+}
+
+#[jwt_required]
+async fn logout_everywhere(
+    jwt: Jwt,
+    token: Token,
+) -> Result<Json<Value>, axum::response::Response> {
+    jwt.revoke_all_for(token.identity())
+        .await
+        .map_err(|e| jwt.error_response(&e))?;
+    Ok(Json(json!({ "logged_out_everywhere": true })))
+}
+
+#[jwt_required]
+async fn revoke(jwt: Jwt, token: Token) -> Result<Json<Value>, axum::response::Response> {
+    jwt.revoke(&token)
+        .await
+        .map_err(|e| jwt.error_response(&e))?;
+    Ok(Json(json!({ "revoked": true })))
+}
+
+#[jwt_required]
+async fn protected(token: Token) -> Json<Value> {
+    Json(json!({ "identity": token.identity(), "fresh": token.fresh() }))
+}
+
+#[jwt_required(skip_revocation_check = true)]
+async fn cheap(token: Token) -> String {
+    token.identity().to_owned()
+}
+
+fn app(jwt: &Jwt) -> Router {
+    Router::new()
+        .route("/login", post(login))
+        .route("/refresh", post(refresh))
+        .route("/logout", post(logout))
+        .route("/logout-everywhere", post(logout_everywhere))
+        .route("/revoke", post(revoke))
+        .route("/protected", get(protected))
+        .route("/cheap", get(cheap))
+        .layer(jwt.layer())
+}
+
+/// A unique Redis key namespace per test, so tests sharing one Redis do not meet.
+fn namespace() -> String {
+    format!("axum-jwt-test-{}-{}", std::process::id(), now_nanos())
+}
+
+fn now_nanos() -> u128 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or_default()
+}
+
+fn builder() -> JwtBuilder {
+    Jwt::builder().secret(SECRET).issuer("https://auth.test")
+}
+
+#[derive(Clone, Copy, Debug)]
+enum Store {
+    Memory,
+    #[cfg(feature = "redis")]
+    Redis,
+}
+
+/// The stores to run a scenario on: always memory; Redis when `REDIS_URL` is set.
+fn stores() -> Vec<Store> {
+    #[allow(unused_mut)]
+    let mut all = vec![Store::Memory];
+    #[cfg(feature = "redis")]
+    if redis_url().is_some() {
+        all.push(Store::Redis);
+    }
+    all
+}
+
+async fn jwt_for(store: Store, ns: &str, b: JwtBuilder) -> Jwt {
+    let _ = ns;
+    match store {
+        Store::Memory => b.build().expect("config"),
+        #[cfg(feature = "redis")]
+        Store::Redis => {
+            let url = redis_url().expect("checked by stores()");
+            let redis = axum_jwt::RedisStore::connect_with_namespace(&url, ns)
+                .await
+                .expect("redis connects");
+            b.revocation_store(redis).build().expect("config")
+        }
+    }
+}
+
+struct App {
+    s: Server,
+}
+
+impl App {
+    async fn login(&self, identity: &str) -> (String, String) {
+        let r = self
+            .s
+            .post_json("/login", &[], &json!({ "identity": identity }))
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+        (
+            r.body["access_token"].as_str().expect("access").to_owned(),
+            r.body["refresh_token"]
+                .as_str()
+                .expect("refresh")
+                .to_owned(),
+        )
+    }
+
+    async fn post_bearer(&self, path: &str, token: &str, body: Value) -> Reply {
+        self.s
+            .post_json(
+                path,
+                &[("authorization", &format!("Bearer {token}"))],
+                &body,
+            )
+            .await
+    }
+
+    async fn refresh(&self, refresh: &str) -> Reply {
+        self.s
+            .post_json("/refresh", &[], &json!({ "refresh_token": refresh }))
+            .await
+    }
+}
+
+async fn start(store: Store) -> App {
+    let jwt = jwt_for(store, &namespace(), builder()).await;
+    App {
+        s: serve_router(app(&jwt)).await,
+    }
+}
+
+#[tokio::test]
+async fn revoked_access_tokens_are_refused() {
+    for store in stores() {
+        let a = start(store).await;
+        let (access, _) = a.login("alice").await;
+        assert_eq!(a.s.get_bearer("/protected", &access).await.status, 200);
+        let r = a.post_bearer("/revoke", &access, json!({})).await;
+        assert_eq!(r.status, 200, "{store:?} {r:?}");
+        a.s.get_bearer("/protected", &access)
+            .await
+            .assert_invalid_token("revoked");
+        // A route that opted out of revocation checks still accepts it.
+        assert_eq!(
+            a.s.get_bearer("/cheap", &access).await.status,
+            200,
+            "{store:?}"
+        );
+        // Another login of the same user is unaffected.
+        let (other, _) = a.login("alice").await;
+        assert_eq!(a.s.get_bearer("/protected", &other).await.status, 200);
+    }
+}
+
+#[tokio::test]
+async fn logout_then_reuse() {
+    for store in stores() {
+        let a = start(store).await;
+        let (access, refresh) = a.login("alice").await;
+        let r = a.post_bearer("/logout", &access, json!({})).await;
+        assert_eq!(r.status, 200, "{store:?} {r:?}");
+        a.s.get_bearer("/protected", &access)
+            .await
+            .assert_invalid_token("revoked");
+        // The paired refresh token went with it.
+        a.refresh(&refresh).await.assert_invalid_token("revoked");
+        // Logging out twice: the token is already revoked.
+        a.post_bearer("/logout", &access, json!({}))
+            .await
+            .assert_invalid_token("revoked");
+    }
+}
+
+#[tokio::test]
+async fn refresh_rotates_and_reuse_revokes_the_family() {
+    for store in stores() {
+        let a = start(store).await;
+        let (access, refresh1) = a.login("alice").await;
+        let r = a.s.get_bearer("/protected", &access).await;
+        assert_eq!(r.body["fresh"], true, "a login token is fresh");
+
+        let r = a.refresh(&refresh1).await;
+        assert_eq!(r.status, 200, "{store:?} {r:?}");
+        let access2 = r.body["access_token"].as_str().unwrap().to_owned();
+        let refresh2 = r.body["refresh_token"].as_str().unwrap().to_owned();
+        assert_ne!(refresh1, refresh2);
+        let r = a.s.get_bearer("/protected", &access2).await;
+        assert_eq!(
+            (r.status, &r.body["fresh"]),
+            (200, &json!(false)),
+            "refreshed tokens are not fresh"
+        );
+
+        // Rotation: refresh2 works once.
+        let r = a.refresh(&refresh2).await;
+        assert_eq!(r.status, 200);
+        let access3 = r.body["access_token"].as_str().unwrap().to_owned();
+        let refresh3 = r.body["refresh_token"].as_str().unwrap().to_owned();
+
+        // Reuse of a spent refresh token: theft. The whole family is revoked.
+        a.refresh(&refresh1)
+            .await
+            .assert_invalid_token("refresh_token_reused");
+        a.refresh(&refresh3).await.assert_invalid_token("revoked");
+        for token in [&access, &access2, &access3] {
+            a.s.get_bearer("/protected", token)
+                .await
+                .assert_invalid_token("revoked");
+        }
+        // An access token is not a refresh token.
+        let (fresh_access, _) = a.login("bob").await;
+        a.refresh(&fresh_access)
+            .await
+            .assert_invalid_token("wrong_token_type");
+    }
+}
+
+#[tokio::test]
+async fn concurrent_refreshes_of_one_token_let_exactly_one_through() {
+    for store in stores() {
+        let a = Arc::new(start(store).await);
+        let (_, refresh) = a.login("alice").await;
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let a = a.clone();
+            let refresh = refresh.clone();
+            tasks.push(tokio::spawn(
+                async move { a.refresh(&refresh).await.status },
+            ));
+        }
+        let mut ok = 0;
+        for t in tasks {
+            match t.await.expect("task") {
+                200 => ok += 1,
+                401 => {}
+                other => panic!("{store:?}: unexpected status {other}"),
+            }
+        }
+        assert_eq!(ok, 1, "{store:?}: exactly one refresh may spend the token");
+    }
+}
+
+#[tokio::test]
+async fn log_out_everywhere() {
+    for store in stores() {
+        let a = start(store).await;
+        let (phone, phone_refresh) = a.login("alice").await;
+        let (laptop, _) = a.login("alice").await;
+        let (bob, _) = a.login("bob").await;
+        let r = a.post_bearer("/logout-everywhere", &phone, json!({})).await;
+        assert_eq!(r.status, 200, "{store:?} {r:?}");
+        for t in [&phone, &laptop] {
+            a.s.get_bearer("/protected", t)
+                .await
+                .assert_invalid_token("revoked");
+        }
+        a.refresh(&phone_refresh)
+            .await
+            .assert_invalid_token("revoked");
+        assert_eq!(a.s.get_bearer("/protected", &bob).await.status, 200);
+        // Tokens are dated to the second: a login in a later second is accepted again.
+        tokio::time::sleep(Duration::from_millis(1100)).await;
+        let (again, _) = a.login("alice").await;
+        assert_eq!(
+            a.s.get_bearer("/protected", &again).await.status,
+            200,
+            "{store:?}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn memory_entries_leave_when_their_tokens_expire() {
+    let store = Arc::new(MemoryStore::new());
+    let jwt = builder()
+        .leeway(Duration::ZERO)
+        .shared_revocation_store(store.clone())
+        .build()
+        .unwrap();
+    for _ in 0..500 {
+        let raw = jwt
+            .access_token("alice")
+            .expires_in(Duration::from_secs(1))
+            .sign()
+            .unwrap();
+        let token = jwt.verify_access::<()>(&raw).unwrap();
+        jwt.revoke(&token).await.unwrap();
+    }
+    assert_eq!(store.len(), 500);
+    // Entries live until exp + leeway + 1 s; the next write after that sweeps them.
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    let long = jwt.access_token("bob").sign().unwrap();
+    jwt.revoke(&jwt.verify_access::<()>(&long).unwrap())
+        .await
+        .unwrap();
+    assert_eq!(store.len(), 1, "expired entries were swept");
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn redis_entries_carry_the_token_lifetime_as_ttl() {
+    let Some(url) = redis_url() else { return };
+    let ns = namespace();
+    let jwt = jwt_for(Store::Redis, &ns, builder().leeway(Duration::ZERO)).await;
+    let raw = jwt
+        .access_token("alice")
+        .expires_in(Duration::from_secs(60))
+        .sign()
+        .unwrap();
+    jwt.revoke(&jwt.verify_access::<()>(&raw).unwrap())
+        .await
+        .unwrap();
+    let keys = redis_command(&url, &["KEYS", &format!("{ns}:*")]).await;
+    let key = keys
+        .lines()
+        .find(|l| l.starts_with(&ns))
+        .expect("one key under the namespace")
+        .to_owned();
+    assert!(
+        key.starts_with(&format!("{ns}:jti:17:https://auth.test:")),
+        "{key}"
+    );
+    let ttl: i64 = redis_command(&url, &["TTL", &key])
+        .await
+        .trim()
+        .trim_start_matches(':')
+        .parse()
+        .expect("integer TTL");
+    assert!(
+        (55..=62).contains(&ttl),
+        "TTL {ttl} should be the token's remaining lifetime"
+    );
+    // A short-lived token's entry disappears with it.
+    let short = jwt
+        .access_token("alice")
+        .expires_in(Duration::from_secs(1))
+        .sign()
+        .unwrap();
+    let short = jwt.verify_access::<()>(&short).unwrap();
+    jwt.revoke(&short).await.unwrap();
+    let key = format!("{ns}:jti:17:https://auth.test:{}", short.jti());
+    assert_eq!(redis_command(&url, &["EXISTS", &key]).await.trim(), ":1");
+    tokio::time::sleep(Duration::from_millis(3100)).await;
+    assert_eq!(redis_command(&url, &["EXISTS", &key]).await.trim(), ":0");
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn two_instances_share_revocations_through_redis() {
+    let Some(_) = redis_url() else { return };
+    let ns = namespace();
+    let a_jwt = jwt_for(Store::Redis, &ns, builder()).await;
+    let b_jwt = jwt_for(Store::Redis, &ns, builder()).await;
+    let a = App {
+        s: serve_router(app(&a_jwt)).await,
+    };
+    let b = App {
+        s: serve_router(app(&b_jwt)).await,
+    };
+    let (access, refresh) = a.login("alice").await;
+    assert_eq!(b.s.get_bearer("/protected", &access).await.status, 200);
+    let r = a.post_bearer("/revoke", &access, json!({})).await;
+    assert_eq!(r.status, 200);
+    b.s.get_bearer("/protected", &access)
+        .await
+        .assert_invalid_token("revoked");
+    // Refresh spent on B is reuse on A.
+    assert_eq!(b.refresh(&refresh).await.status, 200);
+    a.refresh(&refresh)
+        .await
+        .assert_invalid_token("refresh_token_reused");
+    // A restart (a new handle) still refuses the revoked token.
+    let restarted = App {
+        s: serve_router(app(&jwt_for(Store::Redis, &ns, builder()).await)).await,
+    };
+    restarted
+        .s
+        .get_bearer("/protected", &access)
+        .await
+        .assert_invalid_token("revoked");
+}
+
+/// A redis-server of this test's own, so it can be stopped and started again.
+#[cfg(feature = "redis")]
+struct OwnRedis {
+    child: tokio::process::Child,
+    port: u16,
+}
+
+#[cfg(feature = "redis")]
+impl OwnRedis {
+    async fn start(port: u16) -> Option<OwnRedis> {
+        let child = tokio::process::Command::new("redis-server")
+            .args([
+                "--port",
+                &port.to_string(),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+            ])
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn()
+            .ok()?;
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if tokio::net::TcpStream::connect(("127.0.0.1", port))
+                .await
+                .is_ok()
+            {
+                return Some(OwnRedis { child, port });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        None
+    }
+
+    async fn stop(mut self) {
+        let _ = self.child.kill().await;
+        let _ = self.child.wait().await;
+    }
+}
+
+#[cfg(feature = "redis")]
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn redis_down_fails_closed_and_recovers_without_restart() {
+    let port = free_port();
+    let Some(redis) = OwnRedis::start(port).await else {
+        assert!(
+            std::env::var("CI").is_err(),
+            "redis-server is not installed under CI=true"
+        );
+        eprintln!("SKIPPED: redis-server is not installed (scripts/test installs it)");
+        return;
+    };
+    let url = format!("redis://127.0.0.1:{}/", redis.port);
+    let store = axum_jwt::RedisStore::connect(&url).await.expect("connects");
+    let jwt = builder()
+        .revocation_store(store)
+        .revocation_timeout(Duration::from_millis(300))
+        .build()
+        .unwrap();
+    let a = App {
+        s: serve_router(app(&jwt)).await,
+    };
+    let (access, refresh) = a.login("alice").await;
+    assert_eq!(a.s.get_bearer("/protected", &access).await.status, 200);
+
+    redis.stop().await;
+    for _ in 0..5 {
+        let r = a.s.get_bearer("/protected", &access).await;
+        assert_eq!(r.status, 503, "never a pass while Redis is down: {r:?}");
+        assert_eq!(r.reason(), "revocation_unavailable");
+        assert_eq!(r.header_values("retry-after"), ["1"]);
+    }
+    assert_eq!(a.refresh(&refresh).await.status, 503);
+    assert_eq!(
+        jwt.revoke_all_for("alice").await,
+        Err(axum_jwt::AuthError::RevocationUnavailable)
+    );
+
+    let _redis = OwnRedis::start(port).await.expect("redis restarts");
+    let deadline = Instant::now() + Duration::from_secs(15);
+    loop {
+        let r = a.s.get_bearer("/protected", &access).await;
+        if r.status == 200 {
+            break;
+        }
+        assert_eq!(r.status, 503, "{r:?}");
+        assert!(
+            Instant::now() < deadline,
+            "the app did not reconnect to Redis"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+}
+
+/// 2,000 requests over 64 keep-alive connections while tokens are revoked one by one: no
+/// request that started after a token's revocation returned may be accepted with it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn revocations_race_two_thousand_requests() {
+    for store in stores() {
+        let jwt = jwt_for(store, &namespace(), builder()).await;
+        let s = Arc::new(serve_router(app(&jwt)).await);
+        let tokens: Arc<Vec<String>> = Arc::new(
+            (0..100)
+                .map(|i| jwt.access_token(format!("user{i}")).sign().unwrap())
+                .collect(),
+        );
+        let revoked_at: Arc<std::sync::Mutex<Vec<Option<Instant>>>> =
+            Arc::new(std::sync::Mutex::new(vec![None; tokens.len()]));
+
+        let revoker = {
+            let (jwt, tokens, revoked_at) = (jwt.clone(), tokens.clone(), revoked_at.clone());
+            tokio::spawn(async move {
+                for (i, raw) in tokens.iter().enumerate().filter(|(i, _)| i % 2 == 0) {
+                    let token = jwt.verify_access::<()>(raw).expect("valid");
+                    jwt.revoke(&token).await.expect("revoked");
+                    revoked_at.lock().expect("lock")[i] = Some(Instant::now());
+                    tokio::time::sleep(Duration::from_millis(2)).await;
+                }
+            })
+        };
+        let mut workers = Vec::new();
+        for w in 0..64usize {
+            let (s, tokens) = (s.clone(), tokens.clone());
+            workers.push(tokio::spawn(async move {
+                let stream = tokio::net::TcpStream::connect(s.addr)
+                    .await
+                    .expect("connect");
+                let (mut sender, conn) =
+                    hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+                        .await
+                        .expect("handshake");
+                tokio::spawn(conn);
+                let mut seen = Vec::new();
+                for n in 0..32usize {
+                    if w * 32 + n >= 2000 {
+                        break;
+                    }
+                    let i = (w * 7 + n * 13) % tokens.len();
+                    let req = axum::http::Request::get("/protected")
+                        .header("host", "localhost")
+                        .header("authorization", format!("Bearer {}", tokens[i]))
+                        .body(http_body_util::Empty::<axum::body::Bytes>::new())
+                        .expect("request");
+                    let started = Instant::now();
+                    let status = sender.send_request(req).await.expect("response").status();
+                    seen.push((i, started, status.as_u16()));
+                }
+                seen
+            }));
+        }
+        let mut all = Vec::new();
+        for w in workers {
+            all.extend(w.await.expect("worker"));
+        }
+        revoker.await.expect("revoker");
+        assert_eq!(all.len(), 2000);
+        let revoked_at = revoked_at.lock().expect("lock").clone();
+        let mut accepted_after_revocation = 0;
+        for (i, started, status) in &all {
+            assert!(
+                *status == 200 || *status == 401,
+                "{store:?}: unexpected status {status}"
+            );
+            if *status == 200
+                && let Some(at) = revoked_at[*i]
+                && *started > at
+            {
+                accepted_after_revocation += 1;
+            }
+            if *status == 401 {
+                assert!(
+                    revoked_at[*i].is_some(),
+                    "{store:?}: a live token was refused"
+                );
+            }
+        }
+        assert_eq!(accepted_after_revocation, 0, "{store:?}");
+        let refused = all.iter().filter(|(_, _, s)| *s == 401).count();
+        assert!(refused > 0, "{store:?}: the race saw no revocation at all");
+    }
+}
