@@ -13,6 +13,8 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::Algorithm;
 
 use crate::claims::{ClaimNames, TokenKind};
+use crate::cookies::CookieConfig;
+use crate::custom::CustomClaim;
 use crate::error::{AuthError, Render};
 use crate::keys::{KeySource, Keys, compiled_backend, parse_alg};
 use crate::locate::{Locations, TokenLocation};
@@ -26,6 +28,8 @@ pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60)
 pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(5);
 /// Default largest accepted token: 8 KiB, checked before any decoding.
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
+/// Default largest request body of the built-in login and refresh endpoints: 64 KiB.
+pub const DEFAULT_AUTH_BODY_LIMIT: usize = 64 * 1024;
 /// Default time a guarded request waits for the revocation store before failing closed.
 pub const DEFAULT_REVOCATION_TIMEOUT: Duration = Duration::from_millis(500);
 
@@ -165,6 +169,19 @@ pub(crate) struct Inner {
     /// base64url JOSE headers, one per kind, computed once.
     pub(crate) header_access: String,
     pub(crate) header_refresh: String,
+    pub(crate) cookies: CookieConfig,
+    pub(crate) cookie_transport: bool,
+    pub(crate) custom_claims: Vec<Arc<dyn CustomClaim>>,
+    pub(crate) endpoints: EndpointConfig,
+}
+
+/// Settings of [`Jwt::auth_routes`](crate::Jwt::auth_routes).
+#[derive(Debug, Clone)]
+pub(crate) struct EndpointConfig {
+    pub(crate) prefix: String,
+    pub(crate) access_token_name: String,
+    pub(crate) refresh_token_name: String,
+    pub(crate) body_limit: usize,
 }
 
 impl fmt::Debug for Jwt {
@@ -245,6 +262,9 @@ pub struct JwtBuilder {
     store: Option<Option<Arc<dyn RevocationStore>>>,
     store_timeout: Duration,
     rotate_refresh_tokens: bool,
+    cookies: CookieConfig,
+    custom_claims: Vec<Arc<dyn CustomClaim>>,
+    endpoints: EndpointConfig,
 }
 
 impl Default for JwtBuilder {
@@ -273,6 +293,14 @@ impl Default for JwtBuilder {
             store: None,
             store_timeout: DEFAULT_REVOCATION_TIMEOUT,
             rotate_refresh_tokens: true,
+            cookies: CookieConfig::default(),
+            custom_claims: Vec::new(),
+            endpoints: EndpointConfig {
+                prefix: "/auth".into(),
+                access_token_name: "access_token".into(),
+                refresh_token_name: "refresh_token".into(),
+                body_limit: DEFAULT_AUTH_BODY_LIMIT,
+            },
         }
     }
 }
@@ -503,6 +531,48 @@ impl JwtBuilder {
         self
     }
 
+    /// Cookie names, attributes and CSRF settings, used when [`TokenLocation::Cookie`] is
+    /// among the token locations.
+    pub fn cookie_config(mut self, config: CookieConfig) -> Self {
+        self.cookies = config;
+        self
+    }
+
+    /// Adds a custom claim (sanic-jwt's `Claim`): written into every token, verified on every
+    /// request.
+    pub fn custom_claim(mut self, claim: impl CustomClaim) -> Self {
+        self.custom_claims.push(Arc::new(claim));
+        self
+    }
+
+    /// Where [`Jwt::auth_routes`](crate::Jwt::auth_routes) lives (default `/auth`,
+    /// sanic-jwt's `url_prefix`).
+    pub fn auth_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.endpoints.prefix = prefix.into();
+        self
+    }
+
+    /// The response field of the access token (default `access_token`, sanic-jwt's
+    /// `access_token_name`).
+    pub fn access_token_name(mut self, name: impl Into<String>) -> Self {
+        self.endpoints.access_token_name = name.into();
+        self
+    }
+
+    /// The response field of the refresh token (default `refresh_token`, sanic-jwt's
+    /// `refresh_token_name`).
+    pub fn refresh_token_name(mut self, name: impl Into<String>) -> Self {
+        self.endpoints.refresh_token_name = name.into();
+        self
+    }
+
+    /// The largest request body of the login and refresh endpoints (default 64 KiB);
+    /// larger bodies get 413.
+    pub fn auth_body_limit(mut self, bytes: usize) -> Self {
+        self.endpoints.body_limit = bytes;
+        self
+    }
+
     /// Replaces the default error response (RFC 6750 challenge + JSON body) with your own.
     pub fn error_response<F>(mut self, mapper: F) -> Self
     where
@@ -689,7 +759,69 @@ impl JwtBuilder {
             &self.header_name,
             &self.header_scheme,
             &self.query_param,
+            &self.cookies.access_cookie,
         )?;
+        let cookie_transport = self.locations.contains(&TokenLocation::Cookie);
+        let c = &self.cookies;
+        for (setting, name) in [
+            ("cookie_config.access_cookie", &c.access_cookie),
+            ("cookie_config.refresh_cookie", &c.refresh_cookie),
+            ("cookie_config.csrf_access_cookie", &c.csrf_access_cookie),
+            ("cookie_config.csrf_refresh_cookie", &c.csrf_refresh_cookie),
+        ] {
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            {
+                return Err(invalid(
+                    setting,
+                    "a cookie name of letters, digits, `-`, `_`, `.`",
+                ));
+            }
+        }
+        if axum::http::HeaderName::try_from(c.csrf_header.as_str()).is_err() {
+            return Err(invalid(
+                "cookie_config.csrf_header",
+                "not a valid header name",
+            ));
+        }
+        if c.same_site == crate::cookies::SameSite::None && !c.secure {
+            return Err(invalid(
+                "cookie_config.same_site",
+                "SameSite=None needs Secure",
+            ));
+        }
+        let mut keys: Vec<&str> = Vec::new();
+        for claim in &self.custom_claims {
+            let key = claim.key();
+            if key.is_empty() || self.names.is_reserved(key) || keys.contains(&key) {
+                return Err(invalid(
+                    "custom_claim",
+                    &format!("`{key}` is empty, a registered or library claim, or given twice"),
+                ));
+            }
+            keys.push(key);
+        }
+        let e = &self.endpoints;
+        if !e.prefix.starts_with('/') || e.prefix.len() < 2 || e.prefix.ends_with('/') {
+            return Err(invalid(
+                "auth_prefix",
+                "a path like `/auth` (leading `/`, no trailing `/`)",
+            ));
+        }
+        if e.access_token_name.is_empty()
+            || e.refresh_token_name.is_empty()
+            || e.access_token_name == e.refresh_token_name
+        {
+            return Err(invalid(
+                "access_token_name",
+                "two different, non-empty field names",
+            ));
+        }
+        if e.body_limit < 64 {
+            return Err(invalid("auth_body_limit", "at least 64 bytes"));
+        }
         let keys = Keys::load(
             self.alg,
             self.secret.as_ref(),
@@ -737,6 +869,10 @@ impl JwtBuilder {
                 },
                 store_timeout: self.store_timeout,
                 rotate_refresh_tokens: self.rotate_refresh_tokens,
+                cookies: self.cookies,
+                cookie_transport,
+                custom_claims: self.custom_claims,
+                endpoints: self.endpoints,
             }),
         })
     }

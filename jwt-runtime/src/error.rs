@@ -37,6 +37,12 @@ use axum::response::{IntoResponse, Response};
 /// | [`Revoked`](AuthError::Revoked) | 401 | `invalid_token` | `revoked` |
 /// | [`RefreshTokenReused`](AuthError::RefreshTokenReused) | 401 | `invalid_token` | `refresh_token_reused` |
 /// | [`RevocationUnavailable`](AuthError::RevocationUnavailable) | 503 (with `Retry-After`) | `temporarily_unavailable` | `revocation_unavailable` |
+/// | [`CsrfMissing`](AuthError::CsrfMissing) | 401 | `invalid_token` | `csrf_missing` |
+/// | [`CsrfMismatch`](AuthError::CsrfMismatch) | 401 | `invalid_token` | `csrf_mismatch` |
+/// | [`InvalidClaim`](AuthError::InvalidClaim) | 401 | `invalid_token` | `invalid_claim` |
+/// | [`AuthenticationFailed`](AuthError::AuthenticationFailed) | 401 (bare `Bearer` challenge) | `authentication_failed` | `authentication_failed` |
+/// | [`InvalidBody`](AuthError::InvalidBody) | 400 | `invalid_request` | `invalid_request` |
+/// | [`PayloadTooLarge`](AuthError::PayloadTooLarge) | 413 | `invalid_request` | `payload_too_large` |
 /// | [`LayerMissing`](AuthError::LayerMissing) | 500 | `server_error` | `layer_missing` |
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
@@ -93,6 +99,20 @@ pub enum AuthError {
     RefreshTokenReused,
     /// The revocation store did not answer (down, timeout): the request fails closed.
     RevocationUnavailable,
+    /// A cookie-borne token on an unsafe method without the CSRF header.
+    CsrfMissing,
+    /// The CSRF header does not match the token's `csrf` claim.
+    CsrfMismatch,
+    /// A custom claim's `verify` refused the token; holds the claim key.
+    InvalidClaim(Cow<'static, str>),
+    /// Wrong credentials at the login endpoint: the same answer whether or not the user
+    /// exists.
+    AuthenticationFailed,
+    /// The request body is not what the endpoint reads (content type, JSON, fields); the
+    /// message names the problem.
+    InvalidBody(Cow<'static, str>),
+    /// The request body is larger than the endpoint accepts.
+    PayloadTooLarge,
     /// A guard ran on a router that has no [`Jwt::layer`](crate::Jwt::layer) installed.
     LayerMissing,
 }
@@ -122,6 +142,12 @@ impl AuthError {
             AuthError::Revoked => "revoked",
             AuthError::RefreshTokenReused => "refresh_token_reused",
             AuthError::RevocationUnavailable => "revocation_unavailable",
+            AuthError::CsrfMissing => "csrf_missing",
+            AuthError::CsrfMismatch => "csrf_mismatch",
+            AuthError::InvalidClaim(_) => "invalid_claim",
+            AuthError::AuthenticationFailed => "authentication_failed",
+            AuthError::InvalidBody(_) => "invalid_request",
+            AuthError::PayloadTooLarge => "payload_too_large",
             AuthError::LayerMissing => "layer_missing",
         }
     }
@@ -129,7 +155,8 @@ impl AuthError {
     /// The HTTP status this error answers with.
     pub fn status(&self) -> StatusCode {
         match self {
-            AuthError::InvalidRequest(_) => StatusCode::BAD_REQUEST,
+            AuthError::InvalidRequest(_) | AuthError::InvalidBody(_) => StatusCode::BAD_REQUEST,
+            AuthError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AuthError::RoleNotAllowed | AuthError::InsufficientScope { .. } => {
                 StatusCode::FORBIDDEN
             }
@@ -144,8 +171,11 @@ impl AuthError {
         match self {
             AuthError::MissingToken { .. }
             | AuthError::LayerMissing
+            | AuthError::AuthenticationFailed
             | AuthError::RevocationUnavailable => None,
-            AuthError::InvalidRequest(_) => Some("invalid_request"),
+            AuthError::InvalidRequest(_)
+            | AuthError::InvalidBody(_)
+            | AuthError::PayloadTooLarge => Some("invalid_request"),
             AuthError::RoleNotAllowed | AuthError::InsufficientScope { .. } => {
                 Some("insufficient_scope")
             }
@@ -180,6 +210,12 @@ impl AuthError {
             AuthError::Revoked => "The token has been revoked",
             AuthError::RefreshTokenReused => "The refresh token was already used",
             AuthError::RevocationUnavailable => "Token revocation cannot be checked right now",
+            AuthError::CsrfMissing => "The CSRF header is missing",
+            AuthError::CsrfMismatch => "The CSRF header does not match the token",
+            AuthError::InvalidClaim(_) => "A token claim is invalid",
+            AuthError::AuthenticationFailed => "Authentication failed",
+            AuthError::InvalidBody(_) => "The request body is malformed",
+            AuthError::PayloadTooLarge => "The request body is too large",
             AuthError::LayerMissing => "Server misconfiguration",
         }
     }
@@ -229,6 +265,20 @@ impl AuthError {
                 Cow::Owned(format!("this route requires the scope(s): {required}"))
             }
             AuthError::Revoked => Cow::Borrowed("the token has been revoked"),
+            AuthError::CsrfMissing => Cow::Borrowed(
+                "a token sent in a cookie needs the CSRF header on this method (double submit)",
+            ),
+            AuthError::CsrfMismatch => {
+                Cow::Borrowed("the CSRF header does not match the token's CSRF value")
+            }
+            AuthError::InvalidClaim(key) => {
+                Cow::Owned(format!("the token's `{key}` claim did not verify"))
+            }
+            AuthError::AuthenticationFailed => Cow::Borrowed("wrong username or password"),
+            AuthError::InvalidBody(m) => m.clone(),
+            AuthError::PayloadTooLarge => {
+                Cow::Borrowed("the request body is larger than this endpoint accepts")
+            }
             AuthError::RefreshTokenReused => Cow::Borrowed(
                 "this refresh token was already exchanged; every token of its login is now revoked: log in again",
             ),
@@ -452,6 +502,12 @@ mod tests {
             AuthError::Revoked,
             AuthError::RefreshTokenReused,
             AuthError::RevocationUnavailable,
+            AuthError::CsrfMissing,
+            AuthError::CsrfMismatch,
+            AuthError::InvalidClaim("k".into()),
+            AuthError::AuthenticationFailed,
+            AuthError::InvalidBody("x".into()),
+            AuthError::PayloadTooLarge,
             AuthError::LayerMissing,
         ];
         for e in all {

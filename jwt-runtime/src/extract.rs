@@ -42,10 +42,19 @@ impl Jwt {
         parts: &Parts,
         kind: TokenKind,
     ) -> Result<Option<Token<C>>, AuthError> {
-        match self.inner.locations.locate(parts)? {
-            None => Ok(None),
-            Some(found) => self.verify::<C>(found.token, kind).map(Some),
+        let Some(found) = self.inner.locations.locate(parts)? else {
+            return Ok(None);
+        };
+        let token = self.verify::<C>(found.token, kind)?;
+        if found.location == crate::locate::TokenLocation::Cookie {
+            crate::cookies::check_csrf(
+                &self.inner.cookies,
+                &parts.method,
+                &parts.headers,
+                token.csrf(),
+            )?;
         }
+        Ok(Some(token))
     }
 
     /// Resolves the access token of a request once: a token already verified for this

@@ -58,6 +58,32 @@ pub struct TokenPair {
     /// The refresh token (absent after a refresh without rotation).
     #[serde(skip_serializing_if = "Option::is_none")]
     pub refresh_token: Option<String>,
+    /// The CSRF values bound to the tokens (cookie transport), for the CSRF cookies.
+    #[serde(skip)]
+    pub(crate) csrf_access: Option<String>,
+    #[serde(skip)]
+    pub(crate) csrf_refresh: Option<String>,
+}
+
+impl TokenPair {
+    pub(crate) fn new(access: Signed, refresh: Option<Signed>) -> Self {
+        let (refresh_token, csrf_refresh) = match refresh {
+            Some(r) => (Some(r.token), r.csrf),
+            None => (None, None),
+        };
+        Self {
+            access_token: access.token,
+            refresh_token,
+            csrf_access: access.csrf,
+            csrf_refresh,
+        }
+    }
+}
+
+/// A signed token and the CSRF value bound to it, if any.
+pub(crate) struct Signed {
+    pub(crate) token: String,
+    pub(crate) csrf: Option<String>,
 }
 
 impl Jwt {
@@ -130,12 +156,9 @@ impl LoginBuilder<'_> {
             family: Some(family.clone()),
             error: t.error.clone(),
         }
-        .sign()?;
-        let access = t.fresh(true).in_family(family).sign()?;
-        Ok(TokenPair {
-            access_token: access,
-            refresh_token: Some(refresh),
-        })
+        .sign_bound()?;
+        let access = t.fresh(true).in_family(family).sign_bound()?;
+        Ok(TokenPair::new(access, Some(refresh)))
     }
 }
 
@@ -275,6 +298,20 @@ impl<'a> TokenBuilder<'a> {
 
     /// Signs the token.
     pub fn sign(self) -> Result<String, SignError> {
+        self.sign_bound().map(|s| s.token)
+    }
+
+    /// Signs the token; with cookie transport on, it carries a fresh `csrf` claim, returned
+    /// for the CSRF cookie.
+    pub(crate) fn sign_bound(mut self) -> Result<Signed, SignError> {
+        if self.csrf.is_none() && self.jwt.inner.cookie_transport {
+            self.csrf = Some(random_id()?);
+        }
+        let csrf = self.csrf.clone();
+        self.sign_inner().map(|token| Signed { token, csrf })
+    }
+
+    fn sign_inner(self) -> Result<String, SignError> {
         if let Some(e) = self.error {
             return Err(e);
         }
@@ -339,6 +376,16 @@ impl<'a> TokenBuilder<'a> {
         }
         claims.extend(self.private);
         claims.extend(self.public);
+        // Custom claims are computed afresh for every token (a refresh copies the old token's
+        // claims, and this replaces its custom ones).
+        for custom in &inner.custom_claims {
+            let identity = claims
+                .get(&names.identity)
+                .and_then(Value::as_str)
+                .unwrap_or_default()
+                .to_owned();
+            claims.insert(custom.key().to_owned(), custom.setup(&identity));
+        }
         let payload = serde_json::to_vec(&claims).map_err(|_| SignError::Crypto)?;
         let header = match self.kind {
             TokenKind::Access => &inner.header_access,

@@ -8,6 +8,9 @@
 
 mod claims;
 mod config;
+mod cookies;
+mod custom;
+mod endpoints;
 mod error;
 mod extract;
 mod issue;
@@ -26,6 +29,9 @@ pub use config::{
     ConfigError, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, DEFAULT_REFRESH_TTL,
     DEFAULT_REVOCATION_TIMEOUT, Jwt, JwtBuilder,
 };
+pub use cookies::{CookieConfig, SameSite};
+pub use custom::CustomClaim;
+pub use endpoints::{Authenticator, Payload};
 pub use error::{AuthError, AuthRejection, ErrorMapper};
 pub use extract::{Guard, StaticRequirement, WithGuard};
 pub use issue::{LoginBuilder, SignError, TokenBuilder, TokenPair};

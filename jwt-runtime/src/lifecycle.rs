@@ -175,7 +175,7 @@ impl Jwt {
             if let Some(family) = &family {
                 b = b.in_family(family.clone());
             }
-            b.sign().map_err(|e| {
+            b.sign_bound().map_err(|e| {
                 tracing::error!(error = %e, "axum-jwt: could not mint tokens on refresh");
                 AuthError::Malformed("the refresh token's claims cannot be copied into new tokens")
             })
@@ -186,9 +186,6 @@ impl Jwt {
         } else {
             None
         };
-        Ok(TokenPair {
-            access_token,
-            refresh_token,
-        })
+        Ok(TokenPair::new(access_token, refresh_token))
     }
 }

@@ -1,4 +1,5 @@
-//! Where a request carries its token: the `Authorization` header, or a query parameter.
+//! Where a request carries its token: the `Authorization` header, a cookie, or a query
+//! parameter.
 
 use axum::http::HeaderName;
 use axum::http::request::Parts;
@@ -16,6 +17,9 @@ pub enum TokenLocation {
     /// `?access_token=<token>` (RFC 6750 §2.3). Off by default: query strings end up in
     /// logs, browser history and `Referer` headers.
     Query,
+    /// The access token cookie (see [`CookieConfig`](crate::CookieConfig)); unsafe methods
+    /// then need the CSRF header.
+    Cookie,
 }
 
 /// The parsed token-location configuration.
@@ -25,6 +29,7 @@ pub(crate) struct Locations {
     header: HeaderName,
     scheme: String,
     query: String,
+    cookie: String,
     looked_in: String,
 }
 
@@ -41,6 +46,7 @@ impl Locations {
         header: &str,
         scheme: &str,
         query: &str,
+        cookie: &str,
     ) -> Result<Self, ConfigError> {
         let invalid = |setting, reason: &str| ConfigError::Invalid {
             setting,
@@ -74,6 +80,7 @@ impl Locations {
             .map(|l| match l {
                 TokenLocation::Header => format!("the {} header", header.as_str()),
                 TokenLocation::Query => format!("the `{query}` query parameter"),
+                TokenLocation::Cookie => format!("the `{cookie}` cookie"),
             })
             .collect::<Vec<_>>()
             .join(", then ");
@@ -82,6 +89,7 @@ impl Locations {
             header,
             scheme: scheme.to_owned(),
             query: query.to_owned(),
+            cookie: cookie.to_owned(),
             looked_in,
         })
     }
@@ -97,10 +105,14 @@ impl Locations {
     pub(crate) fn locate<'a>(&self, parts: &'a Parts) -> Result<Option<Located<'a>>, AuthError> {
         let mut header = None;
         let mut query = None;
+        let mut cookie = None;
         for location in &self.order {
             match location {
                 TokenLocation::Header => header = self.in_header(parts)?,
                 TokenLocation::Query => query = self.in_query(parts)?,
+                TokenLocation::Cookie => {
+                    cookie = crate::cookies::find_cookie(&parts.headers, &self.cookie)?
+                }
             }
         }
         if header.is_some() && query.is_some() {
@@ -112,6 +124,7 @@ impl Locations {
             let token = match location {
                 TokenLocation::Header => header,
                 TokenLocation::Query => query,
+                TokenLocation::Cookie => cookie,
             }?;
             Some(Located {
                 token,
@@ -205,6 +218,7 @@ mod tests {
             "authorization",
             "Bearer",
             "access_token",
+            "c",
         )
         .unwrap()
     }
@@ -215,6 +229,7 @@ mod tests {
             "authorization",
             "Bearer",
             "access_token",
+            "c",
         )
         .unwrap()
     }
@@ -316,8 +331,14 @@ mod tests {
 
     #[test]
     fn custom_header_without_scheme() {
-        let l =
-            Locations::new(&[TokenLocation::Header], "x-auth-token", "", "access_token").unwrap();
+        let l = Locations::new(
+            &[TokenLocation::Header],
+            "x-auth-token",
+            "",
+            "access_token",
+            "c",
+        )
+        .unwrap();
         let p = parts("/", &[("x-auth-token", b"a.b.c")]);
         assert_eq!(l.locate(&p).unwrap().map(|l| l.token), Some("a.b.c"));
     }

@@ -166,6 +166,11 @@ pub(crate) fn verify<C: PrivateClaims>(
     if !cfg.audience.is_empty() && !claims.aud.iter().any(|a| cfg.audience.contains(a)) {
         return Err(AuthError::WrongAudience);
     }
+    for custom in &cfg.custom_claims {
+        if !custom.verify(claims.public.get(custom.key())) {
+            return Err(AuthError::InvalidClaim(custom.key().to_owned().into()));
+        }
+    }
     Ok(Token {
         inner: Arc::new(crate::token::TokenData {
             claims,
