@@ -1,0 +1,369 @@
+//! Cookie transport and double-submit CSRF over HTTP (SECURITY.md H2, H4, H5).
+
+mod common;
+
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use axum_jwt::{
+    AuthError, Authenticator, CookieConfig, Jwt, JwtBuilder, SameSite, Token, TokenLocation,
+    jwt_required,
+};
+use common::*;
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+struct Credentials {
+    username: String,
+    password: String,
+}
+
+struct Users;
+
+impl Authenticator for Users {
+    type Credentials = Credentials;
+    type User = String;
+    type UserView = Value;
+    type Claims = ();
+
+    async fn authenticate(&self, c: Credentials) -> Result<String, AuthError> {
+        if c.username == "alice" && c.password == "alice-password" {
+            Ok(c.username)
+        } else {
+            Err(AuthError::AuthenticationFailed)
+        }
+    }
+    fn identity(&self, user: &String) -> String {
+        user.clone()
+    }
+    async fn retrieve_user(&self, token: &Token) -> Option<Value> {
+        Some(json!({ "username": token.identity() }))
+    }
+}
+
+#[jwt_required]
+async fn read(token: Token) -> String {
+    token.identity().to_owned()
+}
+
+#[jwt_required]
+async fn write(token: Token, Json(body): Json<Value>) -> Json<Value> {
+    Json(json!({ "identity": token.identity(), "body": body }))
+}
+
+fn builder(locations: &[TokenLocation]) -> JwtBuilder {
+    Jwt::builder()
+        .secret(SECRET)
+        .token_locations(locations.iter().copied())
+}
+
+async fn start(b: JwtBuilder) -> (Jwt, Server) {
+    let jwt = b.build().expect("config");
+    let app = Router::new()
+        .route("/read", get(read))
+        .route("/write", post(write))
+        .layer(jwt.layer())
+        .merge(jwt.auth_routes(Users));
+    (jwt.clone(), serve_router(app).await)
+}
+
+/// The cookies a response sets: name -> (value, attributes).
+fn set_cookies(r: &Reply) -> Vec<(String, String, String)> {
+    r.header_values("set-cookie")
+        .into_iter()
+        .map(|line| {
+            let (pair, attrs) = line.split_once(';').unwrap_or((&line, ""));
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            (name.to_owned(), value.to_owned(), attrs.trim().to_owned())
+        })
+        .collect()
+}
+
+fn cookie<'a>(all: &'a [(String, String, String)], name: &str) -> &'a (String, String, String) {
+    all.iter()
+        .find(|(n, _, _)| n == name)
+        .unwrap_or_else(|| panic!("no {name} cookie in {all:?}"))
+}
+
+struct Session {
+    access: String,
+    csrf_access: String,
+    refresh: String,
+    csrf_refresh: String,
+}
+
+async fn login(s: &Server) -> (Reply, Session) {
+    let r = s
+        .post_json(
+            "/auth",
+            &[],
+            &json!({"username": "alice", "password": "alice-password"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let all = set_cookies(&r);
+    let session = Session {
+        access: cookie(&all, "access_token_cookie").1.clone(),
+        csrf_access: cookie(&all, "csrf_access_token").1.clone(),
+        refresh: cookie(&all, "refresh_token_cookie").1.clone(),
+        csrf_refresh: cookie(&all, "csrf_refresh_token").1.clone(),
+    };
+    (r, session)
+}
+
+#[tokio::test]
+async fn login_sets_httponly_token_cookies_and_readable_csrf_cookies() {
+    let (jwt, s) = start(builder(&[TokenLocation::Cookie])).await;
+    let (r, session) = login(&s).await;
+    let all = set_cookies(&r);
+    assert_eq!(all.len(), 4, "{all:?}");
+    let access = cookie(&all, "access_token_cookie");
+    for attr in [
+        "HttpOnly",
+        "Secure",
+        "SameSite=Lax",
+        "Path=/",
+        "Max-Age=900",
+    ] {
+        assert!(access.2.contains(attr), "{attr} missing: {}", access.2);
+    }
+    let csrf = cookie(&all, "csrf_access_token");
+    assert!(
+        !csrf.2.contains("HttpOnly"),
+        "scripts must read the CSRF cookie"
+    );
+    assert!(csrf.2.contains("Secure") && csrf.2.contains("SameSite=Lax"));
+    let refresh = cookie(&all, "refresh_token_cookie");
+    assert!(refresh.2.contains("HttpOnly") && refresh.2.contains("Max-Age=2592000"));
+    // The CSRF value is bound to the token (signed double submit).
+    let token = jwt.verify_access::<()>(&session.access).unwrap();
+    assert_eq!(token.csrf(), Some(session.csrf_access.as_str()));
+    let refresh = jwt.verify_refresh::<()>(&session.refresh).unwrap();
+    assert_eq!(refresh.csrf(), Some(session.csrf_refresh.as_str()));
+    assert_ne!(session.csrf_access, session.csrf_refresh);
+    // The JSON body still carries the tokens.
+    assert_eq!(r.body["access_token"], session.access.as_str());
+}
+
+#[tokio::test]
+async fn csrf_rows() {
+    let (_, s) = start(builder(&[TokenLocation::Cookie])).await;
+    let (_, session) = login(&s).await;
+    let cookie = format!("access_token_cookie={}", session.access);
+    // GET needs no CSRF header.
+    let r = s.get_with("/read", &[("cookie", &cookie)]).await;
+    assert_eq!((r.status, r.body.clone()), (200, json!("alice")));
+    // POST without the header.
+    let r = s
+        .post_json("/write", &[("cookie", &cookie)], &json!({"x": 1}))
+        .await;
+    r.assert_invalid_token("csrf_missing");
+    // Wrong header.
+    let r = s
+        .post_json(
+            "/write",
+            &[("cookie", &cookie), ("x-csrf-token", "wrong")],
+            &json!({"x": 1}),
+        )
+        .await;
+    r.assert_invalid_token("csrf_mismatch");
+    // The CSRF value of the refresh token is not the access token's.
+    let r = s
+        .post_json(
+            "/write",
+            &[("cookie", &cookie), ("x-csrf-token", &session.csrf_refresh)],
+            &json!({"x": 1}),
+        )
+        .await;
+    r.assert_invalid_token("csrf_mismatch");
+    // Right header.
+    let r = s
+        .post_json(
+            "/write",
+            &[("cookie", &cookie), ("X-CSRF-TOKEN", &session.csrf_access)],
+            &json!({"x": 1}),
+        )
+        .await;
+    assert_eq!(
+        (r.status, r.body.clone()),
+        (200, json!({"identity": "alice", "body": {"x": 1}}))
+    );
+    // PUT, PATCH and DELETE are protected too.
+    for method in ["PUT", "PATCH", "DELETE"] {
+        let r = s
+            .request(method, "/read", &[("cookie", &cookie)], None)
+            .await;
+        assert!(r.status == 401 || r.status == 405, "{method}: {r:?}");
+    }
+}
+
+#[tokio::test]
+async fn an_attacker_planted_cookie_and_header_pair_is_refused() {
+    let (_, s) = start(builder(&[TokenLocation::Cookie])).await;
+    let (_, session) = login(&s).await;
+    // The attacker can write a CSRF cookie and a matching header, but not the token's claim.
+    let planted = format!(
+        "access_token_cookie={}; csrf_access_token=planted",
+        session.access
+    );
+    let r = s
+        .post_json(
+            "/write",
+            &[("cookie", &planted), ("x-csrf-token", "planted")],
+            &json!({}),
+        )
+        .await;
+    r.assert_invalid_token("csrf_mismatch");
+    // A token cookie given twice (cookie tossing) is refused outright.
+    let tossed = format!(
+        "access_token_cookie={}; access_token_cookie={}",
+        session.access, session.access
+    );
+    let r = s.get_with("/read", &[("cookie", &tossed)]).await;
+    assert_eq!((r.status, r.reason()), (400, "invalid_request"));
+}
+
+#[tokio::test]
+async fn header_tokens_need_no_csrf_and_location_order_decides() {
+    let (jwt, s) = start(builder(&[TokenLocation::Header, TokenLocation::Cookie])).await;
+    let (_, session) = login(&s).await;
+    let header = format!("Bearer {}", session.access);
+    let r = s
+        .post_json("/write", &[("authorization", &header)], &json!({"y": 2}))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    // Header first: a bad header token is not rescued by a good cookie.
+    let cookie = format!("access_token_cookie={}", session.access);
+    let r = s
+        .get_with(
+            "/read",
+            &[("authorization", "Bearer x.y.z"), ("cookie", &cookie)],
+        )
+        .await;
+    r.assert_invalid_token("malformed");
+    // Cookie first: the cookie is used (and the header ignored).
+    let (_, s2) = start(builder(&[TokenLocation::Cookie, TokenLocation::Header])).await;
+    let r = s2
+        .get_with(
+            "/read",
+            &[("authorization", "Bearer x.y.z"), ("cookie", &cookie)],
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    // Nothing anywhere: the message names every place looked in.
+    let r = s.get_with("/read", &[]).await;
+    let m = r.body["message"].as_str().unwrap();
+    assert!(
+        m.contains("authorization header") && m.contains("`access_token_cookie` cookie"),
+        "{m}"
+    );
+    // Cookies get identical validation: alg none through a cookie fails.
+    let none = format!("{}.{}.", b64(r#"{"alg":"none"}"#), b64(claims(json!({}))));
+    s.get_with(
+        "/read",
+        &[("cookie", &format!("access_token_cookie={none}"))],
+    )
+    .await
+    .assert_invalid_token("wrong_algorithm");
+    drop(jwt);
+}
+
+#[tokio::test]
+async fn refresh_and_logout_through_cookies() {
+    let (_, s) = start(builder(&[TokenLocation::Cookie])).await;
+    let (_, session) = login(&s).await;
+    let refresh_cookie = format!("refresh_token_cookie={}", session.refresh);
+    // Without the CSRF header: refused.
+    let r = s
+        .request(
+            "POST",
+            "/auth/refresh",
+            &[("cookie", &refresh_cookie)],
+            None,
+        )
+        .await;
+    r.assert_invalid_token("csrf_missing");
+    let r = s
+        .request(
+            "POST",
+            "/auth/refresh",
+            &[
+                ("cookie", &refresh_cookie),
+                ("x-csrf-token", &session.csrf_refresh),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let all = set_cookies(&r);
+    let new_access = cookie(&all, "access_token_cookie").1.clone();
+    let new_csrf = cookie(&all, "csrf_access_token").1.clone();
+    assert_ne!(new_access, session.access);
+    // Logout with the new cookies: every cookie is cleared.
+    let cookies = format!("access_token_cookie={new_access}");
+    let r = s
+        .request(
+            "POST",
+            "/auth/logout",
+            &[("cookie", &cookies), ("x-csrf-token", &new_csrf)],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let cleared = set_cookies(&r);
+    assert_eq!(cleared.len(), 4);
+    assert!(
+        cleared
+            .iter()
+            .all(|(_, v, a)| v.is_empty() && a.contains("Max-Age=0")),
+        "{cleared:?}"
+    );
+    // The revoked cookie token is refused on every transport.
+    let r = s.get_with("/read", &[("cookie", &cookies)]).await;
+    r.assert_invalid_token("revoked");
+}
+
+#[tokio::test]
+async fn cookie_attributes_are_configurable() {
+    let config = CookieConfig {
+        access_cookie: "__Host-at".into(),
+        csrf_access_cookie: "csrf_at".into(),
+        same_site: SameSite::Strict,
+        domain: None,
+        csrf_header: "x-xsrf".into(),
+        ..CookieConfig::default()
+    };
+    let (_, s) = start(builder(&[TokenLocation::Cookie]).cookie_config(config)).await;
+    let r = s
+        .post_json(
+            "/auth",
+            &[],
+            &json!({"username": "alice", "password": "alice-password"}),
+        )
+        .await;
+    let all = set_cookies(&r);
+    let at = cookie(&all, "__Host-at");
+    assert!(
+        at.2.contains("SameSite=Strict") && at.2.contains("Path=/"),
+        "{at:?}"
+    );
+    let csrf = cookie(&all, "csrf_at").1.clone();
+    let c = format!("__Host-at={}", at.1);
+    let r = s
+        .post_json("/write", &[("cookie", &c), ("x-xsrf", &csrf)], &json!({}))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    // SameSite=None without Secure is a configuration error.
+    let bad = CookieConfig {
+        same_site: SameSite::None,
+        secure: false,
+        ..CookieConfig::default()
+    };
+    assert!(
+        Jwt::builder()
+            .secret(SECRET)
+            .cookie_config(bad)
+            .build()
+            .is_err()
+    );
+}
