@@ -221,7 +221,8 @@ async fn wrong_credentials_get_one_answer() {
 #[tokio::test]
 async fn malformed_login_requests() {
     let (_, s) = start().await;
-    let cases: [(&[(&str, &str)], &[u8], u16, &str); 5] = [
+    type Case<'a> = (&'a [(&'a str, &'a str)], &'a [u8], u16, &'a str);
+    let cases: [Case<'_>; 5] = [
         (
             &[("content-type", "application/json")],
             b"{not json",
