@@ -299,8 +299,10 @@ async fn refresh_and_logout_through_cookies() {
     let new_access = cookie(&all, "access_token_cookie").1.clone();
     let new_csrf = cookie(&all, "csrf_access_token").1.clone();
     assert_ne!(new_access, session.access);
-    // Logout with the new cookies: every cookie is cleared.
-    let cookies = format!("access_token_cookie={new_access}");
+    let new_refresh = cookie(&all, "refresh_token_cookie").1.clone();
+    // Logout with every cookie a browser sends (the refresh cookie too, with only the access
+    // token's CSRF value): every cookie is cleared, both tokens are revoked.
+    let cookies = format!("access_token_cookie={new_access}; refresh_token_cookie={new_refresh}");
     let r = s
         .request(
             "POST",
@@ -321,6 +323,18 @@ async fn refresh_and_logout_through_cookies() {
     // The revoked cookie token is refused on every transport.
     let r = s.get_with("/read", &[("cookie", &cookies)]).await;
     r.assert_invalid_token("revoked");
+    let r = s
+        .request(
+            "POST",
+            "/auth/refresh",
+            &[
+                ("cookie", &format!("refresh_token_cookie={new_refresh}")),
+                ("x-csrf-token", "any"),
+            ],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 401, "{r:?}");
 }
 
 #[tokio::test]

@@ -3,11 +3,9 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::process::{Child, Command};
 
-use common::Server;
+use common::{Server, example_binary, spawn_example};
 use serde_json::json;
 
 struct Quickstart {
@@ -23,64 +21,11 @@ impl Drop for Quickstart {
 }
 
 fn binary() -> std::path::PathBuf {
-    // target/debug/deps/quickstart-<hash> -> target/debug/examples/quickstart
-    let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
-        .parent()
-        .and_then(|d| d.parent())
-        .expect("target dir")
-        .join("examples");
-    let bin = dir.join(format!("quickstart{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = Command::new(cargo)
-            .args(["build", "--example", "quickstart"])
-            .status()
-            .expect("cargo runs");
-        assert!(status.success(), "building the quickstart failed");
-    }
-    bin
+    example_binary("quickstart")
 }
 
 async fn start(env: &[(&str, &str)]) -> Quickstart {
-    let mut cmd = Command::new(binary());
-    cmd.env_clear()
-        .env("BIND", "127.0.0.1:0")
-        .env("NO_COLOR", "1")
-        .env("RUST_LOG", "info")
-        .stdout(Stdio::piped())
-        .stderr(Stdio::null());
-    for (k, v) in env {
-        cmd.env(k, v);
-    }
-    let mut child = cmd.spawn().expect("quickstart starts");
-    let stdout = child.stdout.take().expect("stdout");
-    let (tx, rx) = std::sync::mpsc::channel();
-    std::thread::spawn(move || {
-        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("http://").nth(1) {
-                let addr: String = rest
-                    .chars()
-                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
-                    .collect();
-                let _ = tx.send(addr);
-            }
-        }
-    });
-    let deadline = Instant::now() + Duration::from_secs(20);
-    let addr = loop {
-        if let Ok(addr) = rx.recv_timeout(Duration::from_millis(100)) {
-            break addr;
-        }
-        if let Ok(Some(status)) = child.try_wait() {
-            panic!("quickstart exited early: {status}");
-        }
-        assert!(
-            Instant::now() < deadline,
-            "quickstart did not say where it listens"
-        );
-    };
-    let addr = addr.parse().expect("socket address");
+    let (child, addr) = spawn_example("quickstart", env);
     Quickstart {
         child,
         server: Server {

@@ -322,15 +322,28 @@ async fn me<A: Authenticator>(
     }
 }
 
-/// The refresh token of a refresh or logout request: the `Authorization` header, then the
-/// JSON body, then (cookie mode) the refresh cookie, whose use needs the CSRF header.
+/// Where a refresh token is read from, and for what.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum RefreshUse {
+    /// `/refresh`: the header may hold it, and a refresh cookie needs its own CSRF value.
+    Exchange,
+    /// `/logout`: the header holds the access token. The browser sends the refresh cookie
+    /// along with the access cookie, whose CSRF check already passed; logout only revokes, so
+    /// the refresh cookie needs no second CSRF value.
+    Revoke,
+}
+
+/// The refresh token of a refresh or logout request: the `Authorization` header (refresh
+/// only), then the JSON body, then (cookie mode) the refresh cookie.
 async fn refresh_token_of(
     jwt: &Jwt,
     parts: &Parts,
     body: Body,
-    from_header: bool,
+    use_: RefreshUse,
 ) -> Result<Option<String>, AuthError> {
-    if from_header && let Some(value) = parts.headers.get(header::AUTHORIZATION) {
+    if use_ == RefreshUse::Exchange
+        && let Some(value) = parts.headers.get(header::AUTHORIZATION)
+    {
         let value = value.to_str().map_err(|_| {
             AuthError::Malformed("the authorization header holds characters a token cannot contain")
         })?;
@@ -356,13 +369,15 @@ async fn refresh_token_of(
         && let Some(token) =
             crate::cookies::find_cookie(&parts.headers, &jwt.inner.cookies.refresh_cookie)?
     {
-        let verified = jwt.verify_refresh::<()>(token)?;
-        crate::cookies::check_csrf(
-            &jwt.inner.cookies,
-            &parts.method,
-            &parts.headers,
-            verified.csrf(),
-        )?;
+        if use_ == RefreshUse::Exchange {
+            let verified = jwt.verify_refresh::<()>(token)?;
+            crate::cookies::check_csrf(
+                &jwt.inner.cookies,
+                &parts.method,
+                &parts.headers,
+                verified.csrf(),
+            )?;
+        }
         return Ok(Some(token.to_owned()));
     }
     Ok(None)
@@ -374,7 +389,7 @@ async fn refresh<A: Authenticator>(
 ) -> Response {
     let jwt = &state.jwt;
     let (parts, body) = request.into_parts();
-    let raw = match refresh_token_of(jwt, &parts, body, true).await {
+    let raw = match refresh_token_of(jwt, &parts, body, RefreshUse::Exchange).await {
         Ok(Some(raw)) => raw,
         Ok(None) => {
             return jwt.error_response(&AuthError::MissingToken {
@@ -400,7 +415,7 @@ async fn logout<A: Authenticator>(
         Ok(None) => return jwt.error_response(&jwt.missing_token()),
         Err(e) => return jwt.error_response(&e),
     };
-    let refresh = match refresh_token_of(jwt, &parts, body, false).await {
+    let refresh = match refresh_token_of(jwt, &parts, body, RefreshUse::Revoke).await {
         Ok(refresh) => refresh,
         Err(e) => return jwt.error_response(&e),
     };

@@ -402,3 +402,72 @@ pub fn redis_url() -> Option<String> {
         }
     }
 }
+
+/// The compiled example `name` (built by `cargo test`; built here when missing).
+pub fn example_binary(name: &str) -> std::path::PathBuf {
+    // target/debug/deps/<test>-<hash> -> target/debug/examples/<name>
+    let exe = std::env::current_exe().expect("test binary path");
+    let dir = exe
+        .parent()
+        .and_then(|d| d.parent())
+        .expect("target dir")
+        .join("examples");
+    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
+    if !bin.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let status = std::process::Command::new(cargo)
+            .args(["build", "--example", name])
+            .status()
+            .expect("cargo runs");
+        assert!(status.success(), "building the {name} example failed");
+    }
+    bin
+}
+
+/// Starts an example binary on a free loopback port and returns it with the address it
+/// printed (`listening on http://ADDR`).
+pub fn spawn_example(
+    name: &str,
+    env: &[(&str, &str)],
+) -> (std::process::Child, std::net::SocketAddr) {
+    use std::io::{BufRead, BufReader};
+    let mut cmd = std::process::Command::new(example_binary(name));
+    cmd.env_clear()
+        .env("BIND", "127.0.0.1:0")
+        .env("NO_COLOR", "1")
+        .env("RUST_LOG", "info")
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::null());
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    let mut child = cmd.spawn().expect("example starts");
+    let stdout = child.stdout.take().expect("stdout");
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines().map_while(Result::ok) {
+            if let Some(rest) = line.split("http://").nth(1) {
+                let addr: String = rest
+                    .chars()
+                    .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
+                    .collect();
+                if let Ok(addr) = addr.parse::<std::net::SocketAddr>() {
+                    let _ = tx.send(addr);
+                }
+            }
+        }
+    });
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+    loop {
+        if let Ok(addr) = rx.recv_timeout(std::time::Duration::from_millis(100)) {
+            return (child, addr);
+        }
+        if let Ok(Some(status)) = child.try_wait() {
+            panic!("{name} exited early: {status}");
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "{name} did not say where it listens"
+        );
+    }
+}
