@@ -1,25 +1,31 @@
-//! The quickstart service: `cargo run --example quickstart`.
-//!
-//! Configuration comes from the environment (see README): with nothing set it serves HS256
-//! with a freshly generated secret on 127.0.0.1:3000.
+//! The quickstart service: `cargo run --example quickstart` serves the HTTP contract of
+//! DESIGN.md on http://127.0.0.1:3000 with nothing set.
 //!
 //! ```text
-//! curl -s localhost:3000/auth -H 'content-type: application/json' \
-//!      -d '{"username":"alice","password":"alice-password"}'
+//! ACCESS=$(curl -s localhost:3000/auth -H 'content-type: application/json' \
+//!   -d '{"username":"alice","password":"alice-password"}' | jq -r .access_token)
 //! curl -s localhost:3000/protected -H "authorization: Bearer $ACCESS"
 //! ```
+//!
+//! Environment: `BIND`, `JWT_SECRET`, `JWT_ALGORITHM` with `JWT_PRIVATE_KEY_FILE` /
+//! `JWT_PUBLIC_KEY_FILE`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_ACCESS_TTL_SECS`,
+//! `JWT_REFRESH_TTL_SECS`, `JWT_LEEWAY_SECS`, `JWT_PRIVATE_CLAIM_PREFIX` (default
+//! `quickstart`), `JWT_TOKEN_LOCATIONS` (default `header`), `REDIS_URL` (revocation in Redis;
+//! needs `--features redis`).
 
 use std::net::SocketAddr;
+use std::time::Instant;
 
 use axum::Router;
-use axum::extract::Json;
-use axum::http::StatusCode;
-use axum::response::{IntoResponse, Response};
+use axum::extract::{Json, Request};
+use axum::middleware::{self, Next};
+use axum::response::Response;
 use axum::routing::{get, post};
 use axum_jwt::{
-    Jwt, JwtBuilder, PrivateClaims, Token, fresh_jwt_required, jwt_optional, jwt_required, scoped,
+    AuthError, Authenticator, Jwt, JwtBuilder, Payload, PrivateClaims, Token, fresh_jwt_required,
+    jwt_optional, jwt_required, scoped,
 };
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 /// The private claims of the demo, written as `{prefix}_user_id` and
@@ -68,42 +74,72 @@ struct Credentials {
     password: String,
 }
 
-fn authentication_failed() -> Response {
-    let body = json!({
-        "error": "authentication_failed",
-        "reason": "authentication_failed",
-        "message": "wrong username or password",
-    });
-    (StatusCode::UNAUTHORIZED, Json(body)).into_response()
+#[derive(Serialize)]
+struct UserView {
+    username: String,
+    role: Option<String>,
+    scopes: Vec<String>,
+    user_id: u64,
+    permission_level: u8,
 }
 
-/// `POST /auth`: a fresh access token and a refresh token for a demo user.
-async fn login(jwt: Jwt, Json(credentials): Json<Credentials>) -> Response {
-    let Some(user) = USERS
-        .iter()
-        .find(|u| u.username == credentials.username && u.password == credentials.password)
-    else {
-        return authentication_failed();
-    };
-    let tokens = (|| {
-        let access = jwt
-            .access_token(user.username)
-            .role(user.role)
-            .scopes(user.scopes.iter().copied())
-            .private_claims(&user.profile)
-            .fresh(true)
-            .sign()?;
-        let refresh = jwt
-            .refresh_token(user.username)
-            .role(user.role)
-            .scopes(user.scopes.iter().copied())
-            .private_claims(&user.profile)
-            .sign()?;
-        Ok::<_, axum_jwt::SignError>(json!({ "access_token": access, "refresh_token": refresh }))
-    })();
-    match tokens {
-        Ok(body) => Json(body).into_response(),
-        Err(e) => e.into_response(),
+/// Compares without stopping at the first difference, so the time does not tell how much
+/// of a guess was right. (A real service compares password hashes.)
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
+}
+
+/// The demo users behind `/auth`.
+struct DemoUsers;
+
+impl Authenticator for DemoUsers {
+    type Credentials = Credentials;
+    type User = &'static DemoUser;
+    type UserView = UserView;
+    type Claims = Profile;
+
+    async fn authenticate(&self, c: Credentials) -> Result<&'static DemoUser, AuthError> {
+        // Every user is compared, known or not: the same work and the same answer either way.
+        let mut found = None;
+        for user in &USERS {
+            let name_ok = same(user.username, &c.username);
+            let password_ok = same(user.password, &c.password);
+            if name_ok && password_ok {
+                found = Some(user);
+            }
+        }
+        found.ok_or(AuthError::AuthenticationFailed)
+    }
+
+    fn identity(&self, user: &&'static DemoUser) -> String {
+        user.username.to_owned()
+    }
+
+    fn scopes(&self, user: &&'static DemoUser) -> Vec<String> {
+        user.scopes.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    fn role(&self, user: &&'static DemoUser) -> Option<String> {
+        Some(user.role.to_owned())
+    }
+
+    fn extend_payload(&self, user: &&'static DemoUser, payload: &mut Payload<'_>) {
+        payload.private_claims(&user.profile);
+    }
+
+    async fn retrieve_user(&self, token: &Token<Profile>) -> Option<UserView> {
+        let p = token.private_claims();
+        Some(UserView {
+            username: token.identity().to_owned(),
+            role: token.role().map(str::to_owned),
+            scopes: token.scopes().to_vec(),
+            user_id: p.user_id,
+            permission_level: p.permission_level,
+        })
     }
 }
 
@@ -155,55 +191,72 @@ async fn greeting(token: Option<Token>) -> Json<Value> {
     Json(json!({ "greeting": format!("hello, {name}") }))
 }
 
-/// `GET /auth/verify`: whether the token is valid.
-#[jwt_required]
-async fn verify() -> Json<Value> {
-    Json(json!({ "valid": true }))
-}
-
-/// `GET /auth/me`: the user behind the token.
-#[jwt_required]
-async fn me(token: Token<Profile>) -> Json<Value> {
-    let p = token.private_claims();
-    Json(json!({ "me": {
-        "username": token.identity(),
-        "role": token.role(),
-        "scopes": token.scopes(),
-        "user_id": p.user_id,
-        "permission_level": p.permission_level,
-    }}))
-}
-
+/// `GET /health`: open.
 async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
 }
 
-fn configure() -> Result<Jwt, axum_jwt::ConfigError> {
+/// One line per request: method, path, status, the reason of a rejection, the time taken.
+/// Never a token: the path is logged without its query string.
+async fn log_requests(request: Request, next: Next) -> Response {
+    let (method, path) = (request.method().clone(), request.uri().path().to_owned());
+    let started = Instant::now();
+    let response = next.run(request).await;
+    let reason = response
+        .extensions()
+        .get::<AuthError>()
+        .map(AuthError::reason);
+    tracing::info!(
+        %method,
+        path,
+        status = response.status().as_u16(),
+        reason = reason.unwrap_or("-"),
+        micros = started.elapsed().as_micros() as u64,
+        "request"
+    );
+    response
+}
+
+async fn configure() -> Result<Jwt, Box<dyn std::error::Error>> {
     let mut builder = JwtBuilder::from_env()?;
     if std::env::var_os("JWT_PRIVATE_CLAIM_PREFIX").is_none() {
         builder = builder.private_claim_prefix("quickstart");
     }
     if !builder.has_key() {
         let mut secret = [0u8; 48];
-        getrandom::fill(&mut secret).map_err(|e| axum_jwt::ConfigError::Invalid {
-            setting: "secret",
-            reason: format!("no randomness available: {e}"),
-        })?;
+        getrandom::fill(&mut secret).map_err(|e| format!("no randomness available: {e}"))?;
         tracing::warn!(
             "JWT_SECRET is not set: using a random secret for this run; tokens will not \
              survive a restart. Set JWT_SECRET (32+ bytes) in production."
         );
         builder = builder.secret(secret);
     }
-    builder.build()
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        builder = with_redis(builder, &url).await?;
+    }
+    Ok(builder.build()?)
+}
+
+#[cfg(feature = "redis")]
+async fn with_redis(
+    builder: JwtBuilder,
+    url: &str,
+) -> Result<JwtBuilder, Box<dyn std::error::Error>> {
+    let store = axum_jwt::RedisStore::connect(url).await?;
+    tracing::info!("revocation in Redis");
+    Ok(builder.revocation_store(store))
+}
+
+#[cfg(not(feature = "redis"))]
+async fn with_redis(_: JwtBuilder, _: &str) -> Result<JwtBuilder, Box<dyn std::error::Error>> {
+    Err("REDIS_URL is set, but this build has no Redis support: \
+         run `cargo run --example quickstart --features redis`"
+        .into())
 }
 
 fn app(jwt: &Jwt) -> Router {
     Router::new()
         .route("/health", get(health))
-        .route("/auth", post(login))
-        .route("/auth/verify", get(verify))
-        .route("/auth/me", get(me))
         .route("/protected", get(protected))
         .route("/echo", post(echo))
         .route("/admin", get(admin))
@@ -212,6 +265,8 @@ fn app(jwt: &Jwt) -> Router {
         .route("/account/password", post(change_password))
         .route("/greeting", get(greeting))
         .layer(jwt.layer())
+        .merge(jwt.auth_routes(DemoUsers))
+        .layer(middleware::from_fn(log_requests))
 }
 
 #[tokio::main]
@@ -221,7 +276,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let jwt = configure()?;
+    let jwt = configure().await?;
     let bind: SocketAddr = std::env::var("BIND")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
         .parse()

@@ -40,7 +40,8 @@ fn headless_chromium_walks_the_cookie_flow() {
         eprintln!("SKIPPED: Chromium is not installed (scripts/test installs it)");
         return;
     };
-    let (mut server, addr) = common::spawn_example("cookies", &[]);
+    let server = common::spawn_example("cookies", &[]);
+    let addr = server.addr;
     let profile = std::env::temp_dir().join(format!("axum-jwt-chromium-{}", std::process::id()));
     // `localhost` (not 127.0.0.1): browsers treat it as a secure context, so the Secure
     // cookies are kept over plain HTTP.
@@ -62,8 +63,7 @@ fn headless_chromium_walks_the_cookie_flow() {
         .arg("--dump-dom")
         .arg(&url)
         .output();
-    let _ = server.kill();
-    let _ = server.wait();
+    drop(server);
     let _ = std::fs::remove_dir_all(&profile);
     let output = output.expect("chromium runs");
     let dom = String::from_utf8_lossy(&output.stdout);

@@ -3,37 +3,10 @@
 
 mod common;
 
-use std::process::{Child, Command};
+use std::process::Command;
 
-use common::{Server, example_binary, spawn_example};
+use common::{Example, Server, example_binary, spawn_example};
 use serde_json::json;
-
-struct Quickstart {
-    child: Child,
-    server: Server,
-}
-
-impl Drop for Quickstart {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn binary() -> std::path::PathBuf {
-    example_binary("quickstart")
-}
-
-async fn start(env: &[(&str, &str)]) -> Quickstart {
-    let (child, addr) = spawn_example("quickstart", env);
-    Quickstart {
-        child,
-        server: Server {
-            base: format!("http://{addr}"),
-            addr,
-        },
-    }
-}
 
 async fn login(s: &Server, user: &str, password: &str) -> (String, String) {
     let r = s
@@ -53,22 +26,27 @@ async fn login(s: &Server, user: &str, password: &str) -> (String, String) {
     )
 }
 
-#[tokio::test]
-async fn quickstart_serves_its_contract() {
-    let q = start(&[]).await;
-    let s = &q.server;
+fn bearer(token: &str) -> String {
+    format!("Bearer {token}")
+}
+
+/// The whole contract, on a quickstart configured by `env`.
+async fn walk(q: &Example) {
+    let s = &q.server();
     let r = s.get_with("/health", &[]).await;
     assert_eq!((r.status, r.body.clone()), (200, json!({"status": "ok"})));
 
-    let r = s
-        .post_json(
-            "/auth",
-            &[],
-            &json!({"username": "alice", "password": "nope"}),
-        )
-        .await;
-    assert_eq!(r.status, 401);
-    let (alice, _) = login(s, "alice", "alice-password").await;
+    for (user, password) in [("alice", "nope"), ("nobody", "nope")] {
+        let r = s
+            .post_json(
+                "/auth",
+                &[],
+                &json!({"username": user, "password": password}),
+            )
+            .await;
+        assert_eq!((r.status, r.reason()), (401, "authentication_failed"));
+    }
+    let (alice, alice_refresh) = login(s, "alice", "alice-password").await;
     let (admin, _) = login(s, "admin", "admin-password").await;
 
     let r = s.get_bearer("/protected", &alice).await;
@@ -83,7 +61,7 @@ async fn quickstart_serves_its_contract() {
         (401, Some("Bearer"))
     );
 
-    // Scopes and roles: alice has user:read and role USER; admin has admin, user:read:write.
+    // alice: role USER, scope user:read. admin: role ADMIN, scopes admin, user:read:write.
     for (path, token, status) in [
         ("/admin", &alice, 403),
         ("/admin", &admin, 200),
@@ -106,13 +84,14 @@ async fn quickstart_serves_its_contract() {
     );
     let r = s.get_bearer("/auth/me", &admin).await;
     assert_eq!(r.body["me"]["permission_level"], 9);
+    assert_eq!(r.body["me"]["username"], "admin");
 
     // A login token is fresh.
     let r = s
         .request(
             "POST",
             "/account/password",
-            &[("authorization", &format!("Bearer {alice}"))],
+            &[("authorization", &bearer(&alice))],
             None,
         )
         .await;
@@ -122,20 +101,98 @@ async fn quickstart_serves_its_contract() {
     let r = s
         .post_json(
             "/echo",
-            &[("authorization", &format!("Bearer {alice}"))],
+            &[("authorization", &bearer(&alice))],
             &json!({"x": 1}),
         )
         .await;
     assert_eq!(r.body, json!({"identity": "alice", "body": {"x": 1}}));
-    let r = s.post_json("/echo", &[], &json!({"x": 1})).await;
-    assert_eq!(r.status, 401);
+    assert_eq!(
+        s.post_json("/echo", &[], &json!({"x": 1})).await.status,
+        401
+    );
 
     let r = s.get_with("/greeting", &[]).await;
     assert_eq!(r.body, json!({"greeting": "hello, anonymous"}));
     let r = s.get_bearer("/greeting", &alice).await;
     assert_eq!(r.body, json!({"greeting": "hello, alice"}));
-    let r = s.get_bearer("/greeting", "not.a.token").await;
+    assert_eq!(s.get_bearer("/greeting", "not.a.token").await.status, 401);
+
+    // Refresh: a new, non-fresh access token; the old refresh token is spent.
+    let r = s
+        .request(
+            "POST",
+            "/auth/refresh",
+            &[("authorization", &bearer(&alice_refresh))],
+            None,
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    let refreshed = r.body["access_token"].as_str().expect("access").to_owned();
+    let new_refresh = r.body["refresh_token"]
+        .as_str()
+        .expect("refresh")
+        .to_owned();
+    let r = s
+        .request(
+            "POST",
+            "/account/password",
+            &[("authorization", &bearer(&refreshed))],
+            None,
+        )
+        .await;
+    assert_eq!((r.status, r.reason()), (401, "not_fresh"));
+    assert_eq!(s.get_bearer("/protected", &refreshed).await.status, 200);
+
+    // Logout, then reuse: refused.
+    let r = s
+        .post_json(
+            "/auth/logout",
+            &[("authorization", &bearer(&refreshed))],
+            &json!({"refresh_token": new_refresh}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    s.get_bearer("/protected", &refreshed)
+        .await
+        .assert_invalid_token("revoked");
+    let r = s
+        .post_json("/auth/refresh", &[], &json!({"refresh_token": new_refresh}))
+        .await;
     assert_eq!(r.status, 401);
+    // The admin session is untouched.
+    assert_eq!(s.get_bearer("/admin", &admin).await.status, 200);
+
+    // One log line per request, with the rejection reason, and never a token.
+    let lines = q.lines();
+    assert!(
+        lines.iter().any(|l| l.contains("path=\"/admin\"")
+            && l.contains("status=403")
+            && l.contains("reason=\"insufficient_scope\"")),
+        "{lines:#?}"
+    );
+    for token in [&alice, &admin, &refreshed] {
+        let signature = token.rsplit('.').next().expect("signature");
+        assert!(
+            !lines.iter().any(|l| l.contains(signature)),
+            "a token was logged"
+        );
+    }
+}
+
+#[tokio::test]
+async fn quickstart_serves_its_contract() {
+    let q = spawn_example("quickstart", &[]);
+    walk(&q).await;
+}
+
+#[cfg(feature = "redis")]
+#[tokio::test]
+async fn quickstart_serves_its_contract_with_redis_revocation() {
+    let Some(url) = common::redis_url() else {
+        return;
+    };
+    let q = spawn_example("quickstart", &[("REDIS_URL", &url)]);
+    walk(&q).await;
 }
 
 #[tokio::test]
@@ -143,31 +200,33 @@ async fn quickstart_reads_its_configuration_from_the_environment() {
     let fixtures = format!("{}/tests/fixtures", env!("CARGO_MANIFEST_DIR"));
     let private = format!("{fixtures}/ec256_private.pem");
     let public = format!("{fixtures}/ec256_public.pem");
-    let q = start(&[
-        ("JWT_ALGORITHM", "ES256"),
-        ("JWT_PRIVATE_KEY_FILE", &private),
-        ("JWT_PUBLIC_KEY_FILE", &public),
-        ("JWT_ISSUER", "https://quickstart.test"),
-        ("JWT_PRIVATE_CLAIM_PREFIX", "qs"),
-    ])
-    .await;
-    let (alice, _) = login(&q.server, "alice", "alice-password").await;
-    let header = alice.split('.').next().expect("header");
-    let header = base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, header)
-        .expect("base64");
+    let q = spawn_example(
+        "quickstart",
+        &[
+            ("JWT_ALGORITHM", "ES256"),
+            ("JWT_PRIVATE_KEY_FILE", &private),
+            ("JWT_PUBLIC_KEY_FILE", &public),
+            ("JWT_ISSUER", "https://quickstart.test"),
+            ("JWT_PRIVATE_CLAIM_PREFIX", "qs"),
+        ],
+    );
+    let s = q.server();
+    let (alice, _) = login(&s, "alice", "alice-password").await;
+    let decode = |part: &str| {
+        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, part)
+            .expect("base64")
+    };
+    let header = decode(alice.split('.').next().expect("header"));
     assert!(String::from_utf8_lossy(&header).contains("\"ES256\""));
-    let payload = alice.split('.').nth(1).expect("payload");
-    let payload =
-        base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, payload)
-            .expect("base64");
-    let claims: serde_json::Value = serde_json::from_slice(&payload).expect("json");
+    let claims: serde_json::Value =
+        serde_json::from_slice(&decode(alice.split('.').nth(1).expect("payload"))).expect("json");
     assert_eq!(claims["iss"], "https://quickstart.test");
     assert_eq!(claims["qs_user_id"], 1);
-    let r = q.server.get_bearer("/protected", &alice).await;
+    let r = s.get_bearer("/protected", &alice).await;
     assert_eq!(r.status, 200, "{r:?}");
 
     // A bad configuration fails at start with a message naming the variable.
-    let out = Command::new(binary())
+    let out = Command::new(example_binary("quickstart"))
         .env_clear()
         .env("BIND", "127.0.0.1:0")
         .env("JWT_ACCESS_TTL_SECS", "soon")

@@ -228,7 +228,11 @@ impl Jwt {
     /// Answers `error` the way this configuration does (realm, custom mapping).
     pub fn error_response(&self, error: &AuthError) -> Response {
         match &self.inner.render.mapper {
-            Some(mapper) => mapper(error),
+            Some(mapper) => {
+                let mut response = mapper(error);
+                response.extensions_mut().insert(error.clone());
+                response
+            }
             None => error.to_response(self.inner.render.realm.as_deref()),
         }
     }
@@ -596,6 +600,7 @@ impl JwtBuilder {
     /// | `JWT_REFRESH_TTL_SECS` | refresh token lifetime | 2592000 |
     /// | `JWT_LEEWAY_SECS` | clock skew | 5 |
     /// | `JWT_PRIVATE_CLAIM_PREFIX` | private claim prefix | none |
+    /// | `JWT_TOKEN_LOCATIONS` | ordered, comma separated: `header`, `cookie`, `query` | `header` |
     ///
     /// A malformed value is an error naming the variable. A missing secret or key is
     /// reported by [`build`](JwtBuilder::build), so the caller can still supply one.
@@ -670,6 +675,24 @@ impl JwtBuilder {
             b.leeway = leeway;
         }
         b.prefix = get("JWT_PRIVATE_CLAIM_PREFIX")?;
+        if let Some(list) = get("JWT_TOKEN_LOCATIONS")? {
+            b.locations = list
+                .split(',')
+                .map(str::trim)
+                .filter(|l| !l.is_empty())
+                .map(|l| match l.to_ascii_lowercase().as_str() {
+                    "header" => Ok(TokenLocation::Header),
+                    "cookie" | "cookies" => Ok(TokenLocation::Cookie),
+                    "query" | "query_string" => Ok(TokenLocation::Query),
+                    other => Err(ConfigError::InvalidEnv {
+                        var: "JWT_TOKEN_LOCATIONS".to_owned(),
+                        reason: format!(
+                            "unknown location {other:?}; expected header, cookie or query"
+                        ),
+                    }),
+                })
+                .collect::<Result<_, _>>()?;
+        }
         Ok(b)
     }
 
@@ -1064,6 +1087,10 @@ mod tests {
         let err = env(&[("JWT_ACCESS_TTL_SECS", "15m")]).err();
         assert!(
             matches!(&err, Some(ConfigError::InvalidEnv { var, .. }) if var == "JWT_ACCESS_TTL_SECS")
+        );
+        let err = env(&[("JWT_TOKEN_LOCATIONS", "header,body")]).err();
+        assert!(
+            matches!(&err, Some(ConfigError::InvalidEnv { var, .. }) if var == "JWT_TOKEN_LOCATIONS")
         );
         let err = env(&[("JWT_LEEWAY_SECS", "-1")]).err();
         assert!(

@@ -315,7 +315,8 @@ impl AuthError {
     }
 
     /// Builds the default response: status, `WWW-Authenticate` and the JSON body
-    /// `{"error", "reason", "message"}`.
+    /// `{"error", "reason", "message"}`. The error also rides in the response's extensions,
+    /// so a logging middleware can read `response.extensions().get::<AuthError>()`.
     pub fn to_response(&self, realm: Option<&str>) -> Response {
         let body = serde_json::json!({
             "error": self.rfc6750_code().unwrap_or(match self {
@@ -327,6 +328,7 @@ impl AuthError {
             "message": self.message(),
         });
         let mut response = (self.status(), body.to_string()).into_response();
+        response.extensions_mut().insert(self.clone());
         let headers = response.headers_mut();
         headers.insert(
             header::CONTENT_TYPE,
@@ -421,7 +423,11 @@ impl IntoResponse for AuthRejection {
             Some(Render {
                 mapper: Some(mapper),
                 ..
-            }) => mapper(&self.error),
+            }) => {
+                let mut response = mapper(&self.error);
+                response.extensions_mut().insert(self.error.clone());
+                response
+            }
             Some(Render { realm, .. }) => self.error.to_response(realm.as_deref()),
             None => self.error.to_response(None),
         }

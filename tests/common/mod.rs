@@ -424,12 +424,36 @@ pub fn example_binary(name: &str) -> std::path::PathBuf {
     bin
 }
 
+/// A running example binary: its process, its address, and every line it printed so far.
+pub struct Example {
+    pub child: std::process::Child,
+    pub addr: std::net::SocketAddr,
+    pub output: std::sync::Arc<std::sync::Mutex<Vec<String>>>,
+}
+
+impl Example {
+    pub fn server(&self) -> Server {
+        Server {
+            base: format!("http://{}", self.addr),
+            addr: self.addr,
+        }
+    }
+
+    pub fn lines(&self) -> Vec<String> {
+        self.output.lock().map(|l| l.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for Example {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Starts an example binary on a free loopback port and returns it with the address it
 /// printed (`listening on http://ADDR`).
-pub fn spawn_example(
-    name: &str,
-    env: &[(&str, &str)],
-) -> (std::process::Child, std::net::SocketAddr) {
+pub fn spawn_example(name: &str, env: &[(&str, &str)]) -> Example {
     use std::io::{BufRead, BufReader};
     let mut cmd = std::process::Command::new(example_binary(name));
     cmd.env_clear()
@@ -443,7 +467,9 @@ pub fn spawn_example(
     }
     let mut child = cmd.spawn().expect("example starts");
     let stdout = child.stdout.take().expect("stdout");
+    let output = std::sync::Arc::new(std::sync::Mutex::new(Vec::new()));
     let (tx, rx) = std::sync::mpsc::channel();
+    let lines = output.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
             if let Some(rest) = line.split("http://").nth(1) {
@@ -455,12 +481,19 @@ pub fn spawn_example(
                     let _ = tx.send(addr);
                 }
             }
+            if let Ok(mut all) = lines.lock() {
+                all.push(line);
+            }
         }
     });
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
     loop {
         if let Ok(addr) = rx.recv_timeout(std::time::Duration::from_millis(100)) {
-            return (child, addr);
+            return Example {
+                child,
+                addr,
+                output,
+            };
         }
         if let Ok(Some(status)) = child.try_wait() {
             panic!("{name} exited early: {status}");
