@@ -415,8 +415,12 @@ pub fn example_binary(name: &str) -> std::path::PathBuf {
     let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
     if !bin.exists() {
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let status = std::process::Command::new(cargo)
-            .args(["build", "--example", name])
+        let mut build = std::process::Command::new(cargo);
+        build.args(["build", "--example", name]);
+        if cfg!(feature = "redis") {
+            build.args(["--features", "redis"]);
+        }
+        let status = build
             .status()
             .expect("cargo runs");
         assert!(status.success(), "building the {name} example failed");
