@@ -1,29 +1,94 @@
 //! # axum-jwt
 //!
-//! Declarative JWT authentication for axum 0.8.
+//! Declarative JWT authentication for axum 0.8. A handler says what it needs with an
+//! attribute; the compiler checks what can be checked; a small runtime verifies tokens in one
+//! pass and answers every failure with the right status and an RFC 6750 error.
 //!
 //! ```
-//! use axum::{Json, Router, routing::{get, post}};
-//! use axum_jwt::{Jwt, Token};
-//! use serde_json::{Value, json};
+//! use axum::{Router, routing::{get, post}};
+//! use axum_jwt::{
+//!     AuthError, Authenticator, Jwt, Payload, PrivateClaims, Token, fresh_jwt_required,
+//!     jwt_required, scoped,
+//! };
+//! use serde::{Deserialize, Serialize};
 //!
-//! async fn login(jwt: Jwt) -> Result<Json<Value>, axum_jwt::SignError> {
-//!     let access = jwt.access_token("alice").role("USER").fresh(true).sign()?;
-//!     Ok(Json(json!({ "access_token": access })))
+//! /// Application claims, written as `app_user_id` and read back typed.
+//! #[derive(PrivateClaims)]
+//! struct Profile {
+//!     user_id: u64,
 //! }
 //!
-//! async fn protected(token: Token) -> String {
-//!     format!("hello {}", token.identity())
+//! #[jwt_required]
+//! async fn me(token: Token<Profile>) -> String {
+//!     format!("{} is user {}", token.identity(), token.private_claims().user_id)
+//! }
+//!
+//! #[scoped("admin")]
+//! async fn admin() -> &'static str {
+//!     "admins only"
+//! }
+//!
+//! #[fresh_jwt_required]
+//! async fn change_password(token: Token) -> String {
+//!     format!("password of {} changed", token.identity())
+//! }
+//!
+//! #[derive(Deserialize)]
+//! struct Credentials { username: String, password: String }
+//!
+//! #[derive(Serialize)]
+//! struct View { username: String }
+//!
+//! /// `POST /auth`, `/auth/refresh`, `/auth/logout`, `/auth/verify`, `/auth/me`.
+//! struct Users;
+//!
+//! impl Authenticator for Users {
+//!     type Credentials = Credentials;
+//!     type User = (String, u64);
+//!     type UserView = View;
+//!     type Claims = ();
+//!
+//!     async fn authenticate(&self, c: Credentials) -> Result<(String, u64), AuthError> {
+//!         // Look the user up and compare password hashes here.
+//!         if c.username == "alice" && c.password == "alice-password" {
+//!             Ok((c.username, 1))
+//!         } else {
+//!             Err(AuthError::AuthenticationFailed)
+//!         }
+//!     }
+//!     fn identity(&self, user: &(String, u64)) -> String { user.0.clone() }
+//!     fn scopes(&self, _: &(String, u64)) -> Vec<String> { vec!["user:read".into()] }
+//!     fn extend_payload(&self, user: &(String, u64), payload: &mut Payload<'_>) {
+//!         payload.private_claims(&Profile { user_id: user.1 });
+//!     }
+//!     async fn retrieve_user(&self, token: &Token) -> Option<View> {
+//!         Some(View { username: token.identity().to_owned() })
+//!     }
 //! }
 //!
 //! # fn main() -> Result<(), axum_jwt::ConfigError> {
-//! let jwt = Jwt::builder().secret("a secret of at least thirty-two bytes!!").build()?;
+//! let jwt = Jwt::builder()
+//!     .secret("a secret of at least thirty-two bytes!!")
+//!     .private_claim_prefix("app")
+//!     .build()?;
 //! let app: Router = Router::new()
-//!     .route("/auth", post(login))
-//!     .route("/protected", get(protected))
-//!     .layer(jwt.layer());
+//!     .route("/me", get(me))
+//!     .route("/admin", get(admin))
+//!     .route("/account/password", post(change_password))
+//!     .layer(jwt.layer())
+//!     .merge(jwt.auth_routes(Users));
 //! # Ok(()) }
 //! ```
+//!
+//! - The attributes: [`jwt_required`], [`jwt_optional`], [`fresh_jwt_required`],
+//!   [`refresh_jwt_required`], [`scoped`], and [`PrivateClaims`](macro@PrivateClaims).
+//! - Configuration: [`Jwt::builder`] and [`Jwt::from_env`]; every mistake is a
+//!   [`ConfigError`] at start-up.
+//! - Without macros: the [`Token`] extractor, `Option<Token>`, and [`Jwt::require`] for whole
+//!   routers.
+//! - Lifecycle: [`Jwt::login`], [`Jwt::refresh`], [`Jwt::logout`], [`Jwt::revoke`],
+//!   [`Jwt::revoke_all_for`], with a [`MemoryStore`] or (feature `redis`) a `RedisStore`.
+//! - Errors: [`AuthError`], one stable `reason` per failure.
 #![warn(missing_docs)]
 
 pub use jwt_runtime::*;

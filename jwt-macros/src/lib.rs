@@ -4,6 +4,7 @@
 //! This crate only parses, checks and emits: every entry point hands its input to a module
 //! that works on `proc_macro2` tokens and is unit-tested without a compiler run. Behaviour
 //! lives in `jwt-runtime`.
+#![warn(missing_docs)]
 
 use proc_macro::TokenStream;
 

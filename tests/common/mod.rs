@@ -420,9 +420,7 @@ pub fn example_binary(name: &str) -> std::path::PathBuf {
         if cfg!(feature = "redis") {
             build.args(["--features", "redis"]);
         }
-        let status = build
-            .status()
-            .expect("cargo runs");
+        let status = build.status().expect("cargo runs");
         assert!(status.success(), "building the {name} example failed");
     }
     bin
