@@ -400,7 +400,7 @@ impl<'a> TokenBuilder<'a> {
             .sign(token.as_bytes())
             .map_err(|_| SignError::Crypto)?;
         token.push('.');
-        token.push_str(&signature);
+        URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
         Ok(token)
     }
 }

@@ -114,12 +114,211 @@ fn min_secret_len(alg: Algorithm) -> usize {
     }
 }
 
+/// How tokens are verified: keys parsed once at build by the backend itself where it allows
+/// it (aws-lc-rs for every algorithm, the hmac crate for HMAC with RustCrypto), otherwise
+/// through jsonwebtoken's per-call path.
+// One per `Jwt`, behind its `Arc`: the size does not matter, a box would cost a pointer
+// chase on every verification.
+#[allow(clippy::large_enum_variant)]
+enum Verifier {
+    #[cfg(feature = "aws-lc-rs")]
+    AwsHmac(aws_lc_rs::hmac::Key),
+    #[cfg(feature = "aws-lc-rs")]
+    AwsPublic(aws_lc_rs::signature::ParsedPublicKey),
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+    RcHmac(rc_hmac::Mac),
+    Generic(DecodingKey),
+}
+
+/// How tokens are signed; the same choice as [`Verifier`].
+#[allow(clippy::large_enum_variant)]
+enum Signer {
+    #[cfg(feature = "aws-lc-rs")]
+    AwsHmac(aws_lc_rs::hmac::Key),
+    #[cfg(feature = "aws-lc-rs")]
+    AwsRsa(
+        aws_lc_rs::signature::RsaKeyPair,
+        &'static dyn aws_lc_rs::signature::RsaEncoding,
+    ),
+    #[cfg(feature = "aws-lc-rs")]
+    AwsEcdsa(aws_lc_rs::signature::EcdsaKeyPair),
+    #[cfg(feature = "aws-lc-rs")]
+    AwsEd25519(aws_lc_rs::signature::Ed25519KeyPair),
+    #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+    RcHmac(rc_hmac::Mac),
+    Generic(EncodingKey),
+}
+
+/// RustCrypto's HMAC, keyed once; each use clones the keyed state.
+#[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+mod rc_hmac {
+    use hmac::{Hmac, Mac as _};
+    use sha2::{Sha256, Sha384, Sha512};
+
+    #[derive(Clone)]
+    pub(crate) enum Mac {
+        S256(Hmac<Sha256>),
+        S384(Hmac<Sha384>),
+        S512(Hmac<Sha512>),
+    }
+
+    impl Mac {
+        pub(crate) fn new(alg: jsonwebtoken::Algorithm, key: &[u8]) -> Option<Self> {
+            Some(match alg {
+                jsonwebtoken::Algorithm::HS256 => Mac::S256(Hmac::new_from_slice(key).ok()?),
+                jsonwebtoken::Algorithm::HS384 => Mac::S384(Hmac::new_from_slice(key).ok()?),
+                jsonwebtoken::Algorithm::HS512 => Mac::S512(Hmac::new_from_slice(key).ok()?),
+                _ => return None,
+            })
+        }
+
+        pub(crate) fn sign(&self, message: &[u8]) -> Vec<u8> {
+            match self.clone() {
+                Mac::S256(mut m) => {
+                    m.update(message);
+                    m.finalize().into_bytes().to_vec()
+                }
+                Mac::S384(mut m) => {
+                    m.update(message);
+                    m.finalize().into_bytes().to_vec()
+                }
+                Mac::S512(mut m) => {
+                    m.update(message);
+                    m.finalize().into_bytes().to_vec()
+                }
+            }
+        }
+
+        /// Constant-time comparison (`verify_slice`).
+        pub(crate) fn verify(&self, message: &[u8], tag: &[u8]) -> bool {
+            match self.clone() {
+                Mac::S256(mut m) => {
+                    m.update(message);
+                    m.verify_slice(tag).is_ok()
+                }
+                Mac::S384(mut m) => {
+                    m.update(message);
+                    m.verify_slice(tag).is_ok()
+                }
+                Mac::S512(mut m) => {
+                    m.update(message);
+                    m.verify_slice(tag).is_ok()
+                }
+            }
+        }
+    }
+}
+
+#[cfg(feature = "aws-lc-rs")]
+fn aws_hmac_algorithm(alg: Algorithm) -> aws_lc_rs::hmac::Algorithm {
+    match alg {
+        Algorithm::HS384 => aws_lc_rs::hmac::HMAC_SHA384,
+        Algorithm::HS512 => aws_lc_rs::hmac::HMAC_SHA512,
+        _ => aws_lc_rs::hmac::HMAC_SHA256,
+    }
+}
+
+#[cfg(feature = "aws-lc-rs")]
+fn aws_verification_algorithm(
+    alg: Algorithm,
+) -> Option<&'static dyn aws_lc_rs::signature::VerificationAlgorithm> {
+    use aws_lc_rs::signature as s;
+    Some(match alg {
+        Algorithm::RS256 => &s::RSA_PKCS1_2048_8192_SHA256,
+        Algorithm::RS384 => &s::RSA_PKCS1_2048_8192_SHA384,
+        Algorithm::RS512 => &s::RSA_PKCS1_2048_8192_SHA512,
+        Algorithm::PS256 => &s::RSA_PSS_2048_8192_SHA256,
+        Algorithm::PS384 => &s::RSA_PSS_2048_8192_SHA384,
+        Algorithm::PS512 => &s::RSA_PSS_2048_8192_SHA512,
+        Algorithm::ES256 => &s::ECDSA_P256_SHA256_FIXED,
+        Algorithm::ES384 => &s::ECDSA_P384_SHA384_FIXED,
+        Algorithm::EdDSA => &s::ED25519,
+        _ => return None,
+    })
+}
+
+impl Verifier {
+    fn new(alg: Algorithm, key: DecodingKey) -> Self {
+        #[cfg(feature = "aws-lc-rs")]
+        {
+            if let jsonwebtoken::DecodingKeyKind::SecretOrDer(bytes) = key.kind() {
+                if alg.family() == AlgorithmFamily::Hmac {
+                    return Verifier::AwsHmac(aws_lc_rs::hmac::Key::new(
+                        aws_hmac_algorithm(alg),
+                        bytes,
+                    ));
+                }
+                if let Some(parsed) = aws_verification_algorithm(alg)
+                    .and_then(|v| aws_lc_rs::signature::ParsedPublicKey::new(v, bytes).ok())
+                {
+                    return Verifier::AwsPublic(parsed);
+                }
+            }
+        }
+        #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+        {
+            if let jsonwebtoken::DecodingKeyKind::SecretOrDer(bytes) = key.kind()
+                && let Some(mac) = rc_hmac::Mac::new(alg, bytes)
+            {
+                return Verifier::RcHmac(mac);
+            }
+        }
+        let _ = alg;
+        Verifier::Generic(key)
+    }
+}
+
+impl Signer {
+    fn new(alg: Algorithm, key: EncodingKey) -> Result<Self, ()> {
+        #[cfg(feature = "aws-lc-rs")]
+        {
+            use aws_lc_rs::signature as s;
+            let bytes = key.as_bytes();
+            return Ok(match alg.family() {
+                AlgorithmFamily::Hmac => {
+                    Signer::AwsHmac(aws_lc_rs::hmac::Key::new(aws_hmac_algorithm(alg), bytes))
+                }
+                AlgorithmFamily::Rsa => {
+                    let padding: &'static dyn s::RsaEncoding = match alg {
+                        Algorithm::RS256 => &s::RSA_PKCS1_SHA256,
+                        Algorithm::RS384 => &s::RSA_PKCS1_SHA384,
+                        Algorithm::RS512 => &s::RSA_PKCS1_SHA512,
+                        Algorithm::PS256 => &s::RSA_PSS_SHA256,
+                        Algorithm::PS384 => &s::RSA_PSS_SHA384,
+                        _ => &s::RSA_PSS_SHA512,
+                    };
+                    Signer::AwsRsa(s::RsaKeyPair::from_der(bytes).map_err(drop)?, padding)
+                }
+                AlgorithmFamily::Ec => {
+                    let signing = if alg == Algorithm::ES384 {
+                        &s::ECDSA_P384_SHA384_FIXED_SIGNING
+                    } else {
+                        &s::ECDSA_P256_SHA256_FIXED_SIGNING
+                    };
+                    Signer::AwsEcdsa(s::EcdsaKeyPair::from_pkcs8(signing, bytes).map_err(drop)?)
+                }
+                AlgorithmFamily::Ed => {
+                    Signer::AwsEd25519(s::Ed25519KeyPair::from_pkcs8(bytes).map_err(drop)?)
+                }
+            });
+        }
+        #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+        {
+            if let Some(mac) = rc_hmac::Mac::new(alg, key.as_bytes()) {
+                return Ok(Signer::RcHmac(mac));
+            }
+        }
+        #[allow(unreachable_code)]
+        Ok(Signer::Generic(key))
+    }
+}
+
 /// Signing and verification keys for one algorithm.
 pub(crate) struct Keys {
     pub(crate) alg: Algorithm,
     pub(crate) alg_name: &'static str,
-    encoding: Option<EncodingKey>,
-    decoding: DecodingKey,
+    signer: Option<Signer>,
+    verifier: Verifier,
 }
 
 impl Keys {
@@ -155,11 +354,17 @@ impl Keys {
                     actual: secret.len(),
                 });
             }
+            let signer = Signer::new(alg, EncodingKey::from_secret(&secret)).map_err(|()| {
+                ConfigError::InvalidKey {
+                    alg: name,
+                    what: "secret",
+                }
+            })?;
             return Ok(Self {
                 alg,
                 alg_name: name,
-                encoding: Some(EncodingKey::from_secret(&secret)),
-                decoding: DecodingKey::from_secret(&secret),
+                signer: Some(signer),
+                verifier: Verifier::new(alg, DecodingKey::from_secret(&secret)),
             });
         }
 
@@ -192,25 +397,24 @@ impl Keys {
                 return Err(ConfigError::RsaKeyTooSmall { bits });
             }
         }
-        let encoding = match private {
+        let signer = match private {
             None => None,
             Some(source) => {
                 let pem = source.load("private key")?;
-                Some(
-                    match family {
-                        AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(&pem),
-                        AlgorithmFamily::Ec => EncodingKey::from_ec_pem(&pem),
-                        _ => EncodingKey::from_ed_pem(&pem),
-                    }
-                    .map_err(|_| bad_pem("private key"))?,
-                )
+                let key = match family {
+                    AlgorithmFamily::Rsa => EncodingKey::from_rsa_pem(&pem),
+                    AlgorithmFamily::Ec => EncodingKey::from_ec_pem(&pem),
+                    _ => EncodingKey::from_ed_pem(&pem),
+                }
+                .map_err(|_| bad_pem("private key"))?;
+                Some(Signer::new(alg, key).map_err(|()| bad_pem("private key"))?)
             }
         };
         let keys = Self {
             alg,
             alg_name: name,
-            encoding,
-            decoding,
+            signer,
+            verifier: Verifier::new(alg, decoding),
         };
         keys.self_test()?;
         Ok(keys)
@@ -219,40 +423,91 @@ impl Keys {
     /// Signs and verifies a probe message once, so that a key of the wrong curve, a private
     /// key that does not match the public key, or a key the backend refuses fails at build.
     fn self_test(&self) -> Result<(), ConfigError> {
-        let Some(_) = &self.encoding else {
+        if self.signer.is_none() {
             return Ok(());
-        };
+        }
         let probe = b"axum-jwt key pair self-test";
         let signature = self.sign(probe).map_err(|_| ConfigError::InvalidKey {
             alg: self.alg_name,
             what: "private key",
         })?;
-        if !self.verify(&signature, probe) {
+        let b64 = base64::Engine::encode(
+            &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+            &signature,
+        );
+        if !self.verify(&b64, &signature, probe) {
             return Err(ConfigError::KeyPairMismatch { alg: self.alg_name });
         }
         Ok(())
     }
 
     pub(crate) fn can_sign(&self) -> bool {
-        self.encoding.is_some()
+        self.signer.is_some()
     }
 
-    /// Signs `message`, returning the base64url signature.
-    pub(crate) fn sign(&self, message: &[u8]) -> Result<String, jsonwebtoken::errors::Error> {
-        match &self.encoding {
-            Some(key) => jsonwebtoken::crypto::sign(message, key, self.alg),
-            None => Err(jsonwebtoken::errors::ErrorKind::InvalidKeyFormat.into()),
+    /// Whether keys were parsed once (the fast path) rather than per call.
+    #[cfg(test)]
+    pub(crate) fn is_prekeyed(&self) -> bool {
+        !matches!(self.verifier, Verifier::Generic(_))
+    }
+
+    /// Signs `message`, returning the raw signature.
+    pub(crate) fn sign(&self, message: &[u8]) -> Result<Vec<u8>, SignFailed> {
+        match self.signer.as_ref().ok_or(SignFailed)? {
+            #[cfg(feature = "aws-lc-rs")]
+            Signer::AwsHmac(key) => Ok(aws_lc_rs::hmac::sign(key, message).as_ref().to_vec()),
+            #[cfg(feature = "aws-lc-rs")]
+            Signer::AwsRsa(pair, padding) => {
+                let rng = aws_lc_rs::rand::SystemRandom::new();
+                let mut signature = vec![0; pair.public_modulus_len()];
+                pair.sign(*padding, &rng, message, &mut signature)
+                    .map_err(|_| SignFailed)?;
+                Ok(signature)
+            }
+            #[cfg(feature = "aws-lc-rs")]
+            Signer::AwsEcdsa(pair) => {
+                let rng = aws_lc_rs::rand::SystemRandom::new();
+                pair.sign(&rng, message)
+                    .map(|s| s.as_ref().to_vec())
+                    .map_err(|_| SignFailed)
+            }
+            #[cfg(feature = "aws-lc-rs")]
+            Signer::AwsEd25519(pair) => Ok(pair.sign(message).as_ref().to_vec()),
+            #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+            Signer::RcHmac(mac) => Ok(mac.sign(message)),
+            Signer::Generic(key) => {
+                let b64 =
+                    jsonwebtoken::crypto::sign(message, key, self.alg).map_err(|_| SignFailed)?;
+                base64::Engine::decode(&base64::engine::general_purpose::URL_SAFE_NO_PAD, b64)
+                    .map_err(|_| SignFailed)
+            }
         }
     }
 
-    /// Checks a base64url signature over `message` with the configured algorithm only.
-    pub(crate) fn verify(&self, signature_b64: &str, message: &[u8]) -> bool {
-        matches!(
-            jsonwebtoken::crypto::verify(signature_b64, message, &self.decoding, self.alg),
-            Ok(true)
-        )
+    /// Checks a signature over `message` with the configured algorithm only. `signature` is
+    /// the decoded form of `signature_b64`.
+    pub(crate) fn verify(&self, signature_b64: &str, signature: &[u8], message: &[u8]) -> bool {
+        match &self.verifier {
+            #[cfg(feature = "aws-lc-rs")]
+            Verifier::AwsHmac(key) => aws_lc_rs::hmac::verify(key, message, signature).is_ok(),
+            #[cfg(feature = "aws-lc-rs")]
+            Verifier::AwsPublic(key) => key.verify_sig(message, signature).is_ok(),
+            #[cfg(all(feature = "rust-crypto", not(feature = "aws-lc-rs")))]
+            Verifier::RcHmac(mac) => mac.verify(message, signature),
+            Verifier::Generic(key) => {
+                let _ = signature;
+                matches!(
+                    jsonwebtoken::crypto::verify(signature_b64, message, key, self.alg),
+                    Ok(true)
+                )
+            }
+        }
     }
 }
+
+/// The backend refused to sign.
+#[derive(Debug)]
+pub(crate) struct SignFailed;
 
 /// Bit length of a big-endian unsigned integer.
 fn bits_of(n: &[u8]) -> usize {
@@ -317,6 +572,28 @@ mod tests {
         assert_eq!(parse_alg("hs256"), None);
         assert_eq!(parse_alg("none"), None);
         assert_eq!(parse_alg("HS256 "), None);
+    }
+
+    #[test]
+    fn keys_are_parsed_once_on_the_default_backend() {
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
+        let read = |n: &str| KeySource::File(format!("{fixtures}{n}").into());
+        let hmac = Keys::load(
+            Algorithm::HS256,
+            Some(&KeySource::Bytes(vec![1; 32])),
+            None,
+            None,
+        )
+        .unwrap();
+        assert!(hmac.is_prekeyed());
+        let rsa = Keys::load(
+            Algorithm::RS256,
+            None,
+            Some(&read("rsa_private.pem")),
+            Some(&read("rsa_public.pem")),
+        )
+        .unwrap();
+        assert_eq!(rsa.is_prekeyed(), cfg!(feature = "aws-lc-rs"));
     }
 
     #[test]
