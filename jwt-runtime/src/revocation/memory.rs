@@ -15,11 +15,57 @@ enum Value {
     Before(u64),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-enum Key {
-    Jti(String, String),
-    Family(String, String),
-    Identity(String, String),
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    Jti,
+    Family,
+    Identity,
+}
+
+/// `issuer -> id -> (value, until)`: looked up with borrowed `&str`s, so checking a token
+/// allocates nothing.
+type Nested = HashMap<Box<str>, HashMap<Box<str>, (Value, u64)>>;
+
+#[derive(Debug, Default)]
+struct Maps {
+    jti: Nested,
+    family: Nested,
+    identity: Nested,
+    len: usize,
+}
+
+impl Maps {
+    fn map(&self, kind: Kind) -> &Nested {
+        match kind {
+            Kind::Jti => &self.jti,
+            Kind::Family => &self.family,
+            Kind::Identity => &self.identity,
+        }
+    }
+
+    fn map_mut(&mut self, kind: Kind) -> &mut Nested {
+        match kind {
+            Kind::Jti => &mut self.jti,
+            Kind::Family => &mut self.family,
+            Kind::Identity => &mut self.identity,
+        }
+    }
+
+    fn get(&self, kind: Kind, issuer: &str, id: &str) -> Option<(Value, u64)> {
+        self.map(kind).get(issuer)?.get(id).copied()
+    }
+
+    fn sweep(&mut self, now: u64) {
+        let mut len = 0;
+        for nested in [&mut self.jti, &mut self.family, &mut self.identity] {
+            nested.retain(|_, inner| {
+                inner.retain(|_, (_, until)| *until >= now);
+                len += inner.len();
+                !inner.is_empty()
+            });
+        }
+        self.len = len;
+    }
 }
 
 /// In-memory revocation for one instance (use `RedisStore` when a service runs as several).
@@ -31,7 +77,7 @@ enum Key {
 /// un-revoke a token.
 #[derive(Debug)]
 pub struct MemoryStore {
-    entries: RwLock<HashMap<Key, (Value, u64)>>,
+    maps: RwLock<Maps>,
     capacity: usize,
     next_sweep: AtomicU64,
 }
@@ -45,6 +91,10 @@ impl Default for MemoryStore {
     }
 }
 
+fn poisoned() -> StoreError {
+    StoreError("memory store lock poisoned".into())
+}
+
 impl MemoryStore {
     /// A store of at most one million entries (about 100 MB at worst).
     pub fn new() -> Self {
@@ -54,7 +104,7 @@ impl MemoryStore {
     /// A store of at most `capacity` live entries.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
-            entries: RwLock::new(HashMap::new()),
+            maps: RwLock::new(Maps::default()),
             capacity: capacity.max(1),
             next_sweep: AtomicU64::new(0),
         }
@@ -62,7 +112,7 @@ impl MemoryStore {
 
     /// The number of entries held, expired ones not yet swept included.
     pub fn len(&self) -> usize {
-        self.entries.read().map_or(0, |e| e.len())
+        self.maps.read().map_or(0, |m| m.len)
     }
 
     /// Whether the store holds no entry.
@@ -72,93 +122,76 @@ impl MemoryStore {
 
     /// Drops every expired entry now.
     pub fn purge_expired(&self) {
-        let now = now();
-        if let Ok(mut entries) = self.entries.write() {
-            entries.retain(|_, (_, until)| *until >= now);
-            entries.shrink_to_fit();
+        if let Ok(mut maps) = self.maps.write() {
+            maps.sweep(now());
         }
-    }
-
-    fn get(&self, key: &Key, now: u64) -> Result<Option<Value>, StoreError> {
-        let entries = self
-            .entries
-            .read()
-            .map_err(|_| StoreError("memory store lock poisoned".into()))?;
-        Ok(entries
-            .get(key)
-            .filter(|(_, until)| *until >= now)
-            .map(|(v, _)| *v))
     }
 
     /// Inserts (or, with `only_if_absent`, inserts when no live entry exists). Returns
     /// whether the value was written.
     fn put(
         &self,
-        key: Key,
+        kind: Kind,
+        issuer: &str,
+        id: &str,
         value: Value,
         until: u64,
         only_if_absent: bool,
     ) -> Result<bool, StoreError> {
         let now = now();
         let sweep_due = self.next_sweep.load(Ordering::Relaxed) <= now;
-        let mut entries = self
-            .entries
-            .write()
-            .map_err(|_| StoreError("memory store lock poisoned".into()))?;
-        if sweep_due || entries.len() >= self.capacity {
-            entries.retain(|_, (_, until)| *until >= now);
+        let mut maps = self.maps.write().map_err(|_| poisoned())?;
+        if sweep_due || maps.len >= self.capacity {
+            maps.sweep(now);
             self.next_sweep
                 .store(now.saturating_add(1), Ordering::Relaxed);
         }
-        let live = entries.get(&key).filter(|(_, u)| *u >= now).copied();
+        let existing = maps.get(kind, issuer, id);
+        let live = existing.filter(|(_, u)| *u >= now);
         if only_if_absent && live.is_some() {
             return Ok(false);
         }
-        if live.is_none() && entries.len() >= self.capacity {
+        if existing.is_none() && maps.len >= self.capacity {
             return Err(StoreError(format!(
                 "memory store is full ({} live entries)",
                 self.capacity
             )));
         }
-        let until = match (live, value) {
-            // Keep the longest lifetime and the strongest value for an existing entry.
+        // Keep the longest lifetime, and for identities the latest instant.
+        let entry = match (live, value) {
             (Some((Value::Before(old), old_until)), Value::Before(new)) => {
-                entries.insert(key, (Value::Before(old.max(new)), old_until.max(until)));
-                return Ok(true);
+                (Value::Before(old.max(new)), old_until.max(until))
             }
-            (Some((_, old_until)), _) => old_until.max(until),
-            (None, _) => until,
+            (Some((_, old_until)), _) => (value, old_until.max(until)),
+            (None, _) => (value, until),
         };
-        entries.insert(key, (value, until));
+        let previous = maps
+            .map_mut(kind)
+            .entry(issuer.into())
+            .or_default()
+            .insert(id.into(), entry);
+        if previous.is_none() {
+            maps.len += 1;
+        }
         Ok(true)
     }
-}
-
-fn owned(a: &str, b: &str) -> (String, String) {
-    (a.to_owned(), b.to_owned())
 }
 
 impl super::RevocationStore for MemoryStore {
     fn status<'a>(&'a self, token: TokenRef<'a>) -> StoreFuture<'a, TokenStatus> {
         Box::pin(async move {
             let now = now();
-            let (i, j) = owned(token.issuer, token.jti);
-            let jti = match self.get(&Key::Jti(i, j), now)? {
-                Some(Value::Used) => Some(TokenStatus::Used),
-                Some(_) => Some(TokenStatus::Revoked),
-                None => None,
-            };
-            let family = match token.family {
-                Some(f) => self
-                    .get(&Key::Family(token.issuer.into(), f.into()), now)?
-                    .is_some(),
-                None => false,
-            };
-            let before = match self.get(
-                &Key::Identity(token.issuer.into(), token.identity.into()),
-                now,
-            )? {
-                Some(Value::Before(b)) => Some(b),
+            let maps = self.maps.read().map_err(|_| poisoned())?;
+            let live = |kind, id: &str| maps.get(kind, token.issuer, id).filter(|(_, u)| *u >= now);
+            let jti = live(Kind::Jti, token.jti).map(|(v, _)| match v {
+                Value::Used => TokenStatus::Used,
+                _ => TokenStatus::Revoked,
+            });
+            let family = token
+                .family
+                .is_some_and(|f| live(Kind::Family, f).is_some());
+            let before = match live(Kind::Identity, token.identity) {
+                Some((Value::Before(b), _)) => Some(b),
                 _ => None,
             };
             Ok(combine(jti, family, before, token.issued_at))
@@ -167,17 +200,13 @@ impl super::RevocationStore for MemoryStore {
 
     fn revoke<'a>(&'a self, issuer: &'a str, jti: &'a str, until: u64) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let (i, j) = owned(issuer, jti);
-            self.put(Key::Jti(i, j), Value::Revoked, until, false)
+            self.put(Kind::Jti, issuer, jti, Value::Revoked, until, false)
                 .map(drop)
         })
     }
 
     fn consume<'a>(&'a self, issuer: &'a str, jti: &'a str, until: u64) -> StoreFuture<'a, bool> {
-        Box::pin(async move {
-            let (i, j) = owned(issuer, jti);
-            self.put(Key::Jti(i, j), Value::Used, until, true)
-        })
+        Box::pin(async move { self.put(Kind::Jti, issuer, jti, Value::Used, until, true) })
     }
 
     fn revoke_family<'a>(
@@ -187,8 +216,7 @@ impl super::RevocationStore for MemoryStore {
         until: u64,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let (i, f) = owned(issuer, family);
-            self.put(Key::Family(i, f), Value::Revoked, until, false)
+            self.put(Kind::Family, issuer, family, Value::Revoked, until, false)
                 .map(drop)
         })
     }
@@ -201,9 +229,15 @@ impl super::RevocationStore for MemoryStore {
         until: u64,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let (i, s) = owned(issuer, identity);
-            self.put(Key::Identity(i, s), Value::Before(before), until, false)
-                .map(drop)
+            self.put(
+                Kind::Identity,
+                issuer,
+                identity,
+                Value::Before(before),
+                until,
+                false,
+            )
+            .map(drop)
         })
     }
 }

@@ -1,0 +1,209 @@
+//! Verification and signing cost, side by side with what a user would otherwise write: a
+//! hand-written `jsonwebtoken::decode::<Claims>` with an equivalent `Validation` and the same
+//! typed claims, and (the floor) the signature check of the same signing input alone.
+//!
+//! `cargo bench --bench verify`; the ratios are printed by `bench/ratios.py`.
+
+use std::hint::black_box;
+
+use axum_jwt::{Algorithm, Jwt, PrivateClaims, Requirement};
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use criterion::{Criterion, criterion_group, criterion_main};
+use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
+use serde::{Deserialize, Serialize};
+
+/// The private claims of a typical access token.
+#[derive(PrivateClaims)]
+struct Profile {
+    user_id: u64,
+    permission_level: u8,
+}
+
+/// The same token, as a jsonwebtoken user would type it.
+#[derive(Deserialize, Serialize)]
+struct Claims {
+    sub: String,
+    #[serde(rename = "type")]
+    kind: String,
+    iat: u64,
+    exp: u64,
+    jti: String,
+    iss: String,
+    aud: String,
+    role: String,
+    scopes: Vec<String>,
+    fresh: bool,
+    app_user_id: u64,
+    app_permission_level: u8,
+}
+
+const SECRET: &[u8] = b"a-benchmark-secret-of-at-least-32-bytes!";
+const ISSUER: &str = "https://auth.example.com";
+const AUDIENCE: &str = "api";
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture")
+}
+
+fn ours(alg: Algorithm, stem: Option<&str>) -> Jwt {
+    let b = Jwt::builder()
+        .algorithm(alg)
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .private_claim_prefix("app");
+    let b = match stem {
+        None => b.secret(SECRET),
+        Some(stem) => b
+            .private_key_pem(fixture(&format!("{stem}_private.pem")))
+            .public_key_pem(fixture(&format!("{stem}_public.pem"))),
+    };
+    b.build().expect("config")
+}
+
+fn validation(alg: Algorithm) -> Validation {
+    let mut v = Validation::new(alg);
+    v.set_issuer(&[ISSUER]);
+    v.set_audience(&[AUDIENCE]);
+    v.validate_nbf = true;
+    v.leeway = 5;
+    v.set_required_spec_claims(&["exp", "iss", "aud", "sub"]);
+    v
+}
+
+fn token(jwt: &Jwt) -> String {
+    jwt.access_token("alice")
+        .role("USER")
+        .scopes(["user:read", "orders:read:write"])
+        .fresh(true)
+        .private_claims(&Profile {
+            user_id: 42,
+            permission_level: 3,
+        })
+        .sign()
+        .expect("sign")
+}
+
+/// The hand-written baseline: decode, then the kind check the library also makes.
+fn baseline(token: &str, key: &DecodingKey, validation: &Validation) -> Claims {
+    let data = jsonwebtoken::decode::<Claims>(token, key, validation).expect("valid");
+    assert_eq!(data.claims.kind, "access");
+    data.claims
+}
+
+fn bench_hs256(c: &mut Criterion) {
+    let jwt = ours(Algorithm::HS256, None);
+    let token = token(&jwt);
+    let key = DecodingKey::from_secret(SECRET);
+    let validation = validation(Algorithm::HS256);
+    let (input, signature) = token.rsplit_once('.').expect("three parts");
+    let signature = URL_SAFE_NO_PAD.decode(signature).expect("b64");
+    let mac = aws_lc_rs::hmac::Key::new(aws_lc_rs::hmac::HMAC_SHA256, SECRET);
+    let scopes = Requirement::access()
+        .scopes(["orders:read"])
+        .expect("scope");
+
+    let mut g = c.benchmark_group("verify_hs256");
+    g.bench_function("axum_jwt", |b| {
+        b.iter(|| {
+            let t = jwt
+                .verify_access::<Profile>(black_box(&token))
+                .expect("valid");
+            scopes.check(&t).expect("scope");
+            black_box(t.private_claims().user_id)
+        })
+    });
+    g.bench_function("jsonwebtoken_decode", |b| {
+        b.iter(|| black_box(baseline(black_box(&token), &key, &validation).app_user_id))
+    });
+    g.bench_function("floor_hmac_only", |b| {
+        b.iter(|| {
+            aws_lc_rs::hmac::verify(&mac, black_box(input.as_bytes()), &signature).expect("mac")
+        })
+    });
+    g.finish();
+}
+
+fn bench_asymmetric(c: &mut Criterion) {
+    use aws_lc_rs::signature as s;
+    let cases: [(Algorithm, &str, &'static dyn s::VerificationAlgorithm); 4] = [
+        (Algorithm::RS256, "rsa", &s::RSA_PKCS1_2048_8192_SHA256),
+        (Algorithm::PS256, "rsa", &s::RSA_PSS_2048_8192_SHA256),
+        (Algorithm::ES256, "ec256", &s::ECDSA_P256_SHA256_FIXED),
+        (Algorithm::EdDSA, "ed25519", &s::ED25519),
+    ];
+    for (alg, stem, floor_alg) in cases {
+        let jwt = ours(alg, Some(stem));
+        let token = token(&jwt);
+        let public = fixture(&format!("{stem}_public.pem"));
+        let key = match stem {
+            "rsa" => DecodingKey::from_rsa_pem(&public),
+            "ec256" => DecodingKey::from_ec_pem(&public),
+            _ => DecodingKey::from_ed_pem(&public),
+        }
+        .expect("key");
+        let validation = validation(alg);
+        let (input, signature) = token.rsplit_once('.').expect("three parts");
+        let signature = URL_SAFE_NO_PAD.decode(signature).expect("b64");
+        let der = match key.kind() {
+            jsonwebtoken::DecodingKeyKind::SecretOrDer(der) => der.clone(),
+            _ => unreachable!("PEM keys are DER"),
+        };
+        let parsed = s::ParsedPublicKey::new(floor_alg, &der).expect("parsed");
+
+        let mut g = c.benchmark_group(format!("verify_{alg:?}").to_lowercase());
+        g.bench_function("axum_jwt", |b| {
+            b.iter(|| {
+                let t = jwt
+                    .verify_access::<Profile>(black_box(&token))
+                    .expect("valid");
+                black_box(t.private_claims().user_id)
+            })
+        });
+        g.bench_function("jsonwebtoken_decode", |b| {
+            b.iter(|| black_box(baseline(black_box(&token), &key, &validation).app_user_id))
+        });
+        g.bench_function("floor_signature_only", |b| {
+            b.iter(|| {
+                parsed
+                    .verify_sig(black_box(input.as_bytes()), &signature)
+                    .expect("sig")
+            })
+        });
+        g.finish();
+    }
+}
+
+fn bench_sign_rs256(c: &mut Criterion) {
+    let jwt = ours(Algorithm::RS256, Some("rsa"));
+    let key = EncodingKey::from_rsa_pem(&fixture("rsa_private.pem")).expect("key");
+    let header = Header::new(Algorithm::RS256);
+    let claims = Claims {
+        sub: "alice".into(),
+        kind: "access".into(),
+        iat: 1_800_000_000,
+        exp: 1_800_000_900,
+        jti: "f.j".into(),
+        iss: ISSUER.into(),
+        aud: AUDIENCE.into(),
+        role: "USER".into(),
+        scopes: vec!["user:read".into(), "orders:read:write".into()],
+        fresh: true,
+        app_user_id: 42,
+        app_permission_level: 3,
+    };
+    let mut g = c.benchmark_group("sign_rs256");
+    g.sample_size(30);
+    g.bench_function("axum_jwt", |b| b.iter(|| black_box(token(&jwt))));
+    g.bench_function("jsonwebtoken_encode", |b| {
+        b.iter(|| black_box(jsonwebtoken::encode(&header, black_box(&claims), &key).expect("sign")))
+    });
+    g.finish();
+}
+
+criterion_group!(benches, bench_hs256, bench_asymmetric, bench_sign_rs256);
+criterion_main!(benches);
