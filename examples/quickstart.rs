@@ -19,7 +19,7 @@ use std::time::Instant;
 use axum::Router;
 use axum::extract::{Json, Request};
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_jwt::{
     AuthError, Authenticator, Jwt, JwtBuilder, Payload, PrivateClaims, Token, fresh_jwt_required,
@@ -143,15 +143,32 @@ impl Authenticator for DemoUsers {
     }
 }
 
+#[derive(Serialize)]
+struct ProtectedView<'a> {
+    identity: &'a str,
+    role: Option<&'a str>,
+    private_claims: ProfileView,
+}
+
+#[derive(Serialize)]
+struct ProfileView {
+    user_id: u64,
+    permission_level: u8,
+}
+
 /// `GET /protected`: any valid access token.
 #[jwt_required]
-async fn protected(token: Token<Profile>) -> Json<Value> {
+async fn protected(token: Token<Profile>) -> Response {
     let p = token.private_claims();
-    Json(json!({
-        "identity": token.identity(),
-        "role": token.role(),
-        "private_claims": { "user_id": p.user_id, "permission_level": p.permission_level },
-    }))
+    Json(ProtectedView {
+        identity: token.identity(),
+        role: token.role(),
+        private_claims: ProfileView {
+            user_id: p.user_id,
+            permission_level: p.permission_level,
+        },
+    })
+    .into_response()
 }
 
 /// `POST /echo`: the JSON body is only read once the token passed.
@@ -166,10 +183,17 @@ async fn admin(token: Token) -> Json<Value> {
     Json(json!({ "admin": true, "identity": token.identity() }))
 }
 
+#[derive(Serialize)]
+struct UsersView {
+    users: [&'static str; 2],
+}
+
 /// `GET /users`: the `user:read` scope (`user:read:write` and `user` grant it too).
 #[scoped("user:read")]
-async fn users() -> Json<Value> {
-    Json(json!({ "users": USERS.iter().map(|u| u.username).collect::<Vec<_>>() }))
+async fn users() -> Json<UsersView> {
+    Json(UsersView {
+        users: [USERS[0].username, USERS[1].username],
+    })
 }
 
 /// `GET /staff`: role `ADMIN` only.

@@ -2,6 +2,7 @@
 //! everywhere, refresh with rotation and reuse detection, logout.
 
 use std::future::Future;
+use std::task::Poll;
 
 use crate::config::Jwt;
 use crate::error::AuthError;
@@ -17,7 +18,15 @@ impl Jwt {
         &self,
         call: impl Future<Output = Result<T, StoreError>>,
     ) -> Result<T, AuthError> {
-        match tokio::time::timeout(self.inner.store_timeout, call).await {
+        // A store that answers at once (the memory store) needs no timer: poll once first,
+        // and arm the timeout only for an answer that has to wait (Redis).
+        let mut call = std::pin::pin!(call);
+        let first = std::future::poll_fn(|cx| Poll::Ready(call.as_mut().poll(cx))).await;
+        let answer = match first {
+            Poll::Ready(answer) => Ok(answer),
+            Poll::Pending => tokio::time::timeout(self.inner.store_timeout, call).await,
+        };
+        match answer {
             Ok(Ok(value)) => Ok(value),
             Ok(Err(e)) => {
                 tracing::warn!(error = %e, "axum-jwt: revocation store failed; refusing the request");
@@ -44,7 +53,14 @@ impl Jwt {
     async fn status<C>(&self, token: &Token<C>) -> Result<TokenStatus, AuthError> {
         match &self.inner.store {
             None => Ok(TokenStatus::Active),
-            Some(store) => self.store_call(store.status(Self::token_ref(token))).await,
+            Some(store) => match store.status_now(Self::token_ref(token)) {
+                Some(Ok(status)) => Ok(status),
+                Some(Err(e)) => {
+                    tracing::warn!(error = %e, "axum-jwt: revocation store failed; refusing the request");
+                    Err(AuthError::RevocationUnavailable)
+                }
+                None => self.store_call(store.status(Self::token_ref(token))).await,
+            },
         }
     }
 

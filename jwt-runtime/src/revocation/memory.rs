@@ -2,7 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::RwLock;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::{StoreError, StoreFuture, TokenRef, TokenStatus, combine};
 use crate::verify::now;
@@ -77,6 +77,9 @@ impl Maps {
 /// un-revoke a token.
 #[derive(Debug)]
 pub struct MemoryStore {
+    /// Entries held; read without the lock so that checking a token against an empty store
+    /// (the common case) touches no shared lock word.
+    held: AtomicUsize,
     maps: RwLock<Maps>,
     capacity: usize,
     next_sweep: AtomicU64,
@@ -104,6 +107,7 @@ impl MemoryStore {
     /// A store of at most `capacity` live entries.
     pub fn with_capacity(capacity: usize) -> Self {
         Self {
+            held: AtomicUsize::new(0),
             maps: RwLock::new(Maps::default()),
             capacity: capacity.max(1),
             next_sweep: AtomicU64::new(0),
@@ -124,11 +128,33 @@ impl MemoryStore {
     pub fn purge_expired(&self) {
         if let Ok(mut maps) = self.maps.write() {
             maps.sweep(now());
+            self.held.store(maps.len, Ordering::Release);
         }
     }
 
     /// Inserts (or, with `only_if_absent`, inserts when no live entry exists). Returns
     /// whether the value was written.
+    fn lookup(&self, token: TokenRef<'_>) -> Result<TokenStatus, StoreError> {
+        if self.held.load(Ordering::Acquire) == 0 {
+            return Ok(TokenStatus::Active);
+        }
+        let now = now();
+        let maps = self.maps.read().map_err(|_| poisoned())?;
+        let live = |kind, id: &str| maps.get(kind, token.issuer, id).filter(|(_, u)| *u >= now);
+        let jti = live(Kind::Jti, token.jti).map(|(v, _)| match v {
+            Value::Used => TokenStatus::Used,
+            _ => TokenStatus::Revoked,
+        });
+        let family = token
+            .family
+            .is_some_and(|f| live(Kind::Family, f).is_some());
+        let before = match live(Kind::Identity, token.identity) {
+            Some((Value::Before(b), _)) => Some(b),
+            _ => None,
+        };
+        Ok(combine(jti, family, before, token.issued_at))
+    }
+
     fn put(
         &self,
         kind: Kind,
@@ -143,6 +169,7 @@ impl MemoryStore {
         let mut maps = self.maps.write().map_err(|_| poisoned())?;
         if sweep_due || maps.len >= self.capacity {
             maps.sweep(now);
+            self.held.store(maps.len, Ordering::Release);
             self.next_sweep
                 .store(now.saturating_add(1), Ordering::Relaxed);
         }
@@ -173,29 +200,18 @@ impl MemoryStore {
         if previous.is_none() {
             maps.len += 1;
         }
+        self.held.store(maps.len, Ordering::Release);
         Ok(true)
     }
 }
 
 impl super::RevocationStore for MemoryStore {
     fn status<'a>(&'a self, token: TokenRef<'a>) -> StoreFuture<'a, TokenStatus> {
-        Box::pin(async move {
-            let now = now();
-            let maps = self.maps.read().map_err(|_| poisoned())?;
-            let live = |kind, id: &str| maps.get(kind, token.issuer, id).filter(|(_, u)| *u >= now);
-            let jti = live(Kind::Jti, token.jti).map(|(v, _)| match v {
-                Value::Used => TokenStatus::Used,
-                _ => TokenStatus::Revoked,
-            });
-            let family = token
-                .family
-                .is_some_and(|f| live(Kind::Family, f).is_some());
-            let before = match live(Kind::Identity, token.identity) {
-                Some((Value::Before(b), _)) => Some(b),
-                _ => None,
-            };
-            Ok(combine(jti, family, before, token.issued_at))
-        })
+        Box::pin(async move { self.lookup(token) })
+    }
+
+    fn status_now(&self, token: TokenRef<'_>) -> Option<Result<TokenStatus, StoreError>> {
+        Some(self.lookup(token))
     }
 
     fn revoke<'a>(&'a self, issuer: &'a str, jti: &'a str, until: u64) -> StoreFuture<'a, ()> {

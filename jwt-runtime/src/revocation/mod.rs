@@ -59,6 +59,11 @@ pub struct TokenRef<'a> {
 pub trait RevocationStore: Send + Sync + 'static {
     /// The token's status, in one round trip.
     fn status<'a>(&'a self, token: TokenRef<'a>) -> StoreFuture<'a, TokenStatus>;
+    /// The token's status when the store can tell without waiting (an in-process store),
+    /// sparing the future; `None` (the default) means "ask [`status`](Self::status)".
+    fn status_now(&self, _token: TokenRef<'_>) -> Option<Result<TokenStatus, StoreError>> {
+        None
+    }
     /// Revokes one token.
     fn revoke<'a>(&'a self, issuer: &'a str, jti: &'a str, until: u64) -> StoreFuture<'a, ()>;
     /// Marks a refresh token as spent, atomically: `true` for the first caller only.
