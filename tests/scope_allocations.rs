@@ -5,7 +5,7 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 
-use axum_jwt::{Jwt, Requirement, StaticRequirement, Token, scoped};
+use axum_jwt::{Jwt, Requirement, ScopeRule, StaticRequirement, Token, scoped};
 
 struct Counting;
 
@@ -66,8 +66,11 @@ fn scope_checks_allocate_nothing() {
         .unwrap();
     let from_macro = <__axum_jwt_requirement_handler as StaticRequirement>::REQUIREMENT;
     let built_at_start = Requirement::access()
-        .scopes(["orders:read", "admin"])
-        .unwrap()
+        .scope_rule(
+            ScopeRule::parse(["orders:read", "admin"])
+                .unwrap()
+                .require_all(false),
+        )
         .allow_roles(["USER", "ADMIN"]);
 
     let count = allocations_during(|| {
