@@ -9,21 +9,8 @@ use common::{Example, Server, example_binary, spawn_example};
 use serde_json::json;
 
 async fn login(s: &Server, user: &str, password: &str) -> (String, String) {
-    let r = s
-        .post_json(
-            "/auth",
-            &[],
-            &json!({"username": user, "password": password}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{r:?}");
-    (
-        r.body["access_token"].as_str().expect("access").to_owned(),
-        r.body["refresh_token"]
-            .as_str()
-            .expect("refresh")
-            .to_owned(),
-    )
+    s.token_pair("/auth", &json!({"username": user, "password": password}))
+        .await
 }
 
 fn bearer(token: &str) -> String {

@@ -155,18 +155,7 @@ struct App {
 
 impl App {
     async fn login(&self, identity: &str) -> (String, String) {
-        let r = self
-            .s
-            .post_json("/login", &[], &json!({ "identity": identity }))
-            .await;
-        assert_eq!(r.status, 200, "{r:?}");
-        (
-            r.body["access_token"].as_str().expect("access").to_owned(),
-            r.body["refresh_token"]
-                .as_str()
-                .expect("refresh")
-                .to_owned(),
-        )
+        self.s.login(identity).await
     }
 
     async fn post_bearer(&self, path: &str, token: &str, body: Value) -> Reply {

@@ -268,9 +268,13 @@ impl Server {
     }
 
     pub async fn login(&self, identity: &str) -> (String, String) {
-        let r = self
-            .post_json("/login", &[], &json!({ "identity": identity }))
-            .await;
+        self.token_pair("/login", &json!({ "identity": identity }))
+            .await
+    }
+
+    /// POSTs `body` to a login route and returns `(access_token, refresh_token)`.
+    pub async fn token_pair(&self, path: &str, body: &Value) -> (String, String) {
+        let r = self.post_json(path, &[], body).await;
         assert_eq!(r.status, 200, "{r:?}");
         (
             r.body["access_token"].as_str().expect("access").to_owned(),
@@ -403,7 +407,8 @@ pub fn redis_url() -> Option<String> {
     }
 }
 
-/// The compiled example `name` (built by `cargo test`; built here when missing).
+/// The compiled example `name`, built with this test's features (a no-op when `cargo test`
+/// already built it so; a binary left by another build could lack a feature).
 pub fn example_binary(name: &str) -> std::path::PathBuf {
     // target/debug/deps/<test>-<hash> -> target/debug/examples/<name>
     let exe = std::env::current_exe().expect("test binary path");
@@ -412,18 +417,15 @@ pub fn example_binary(name: &str) -> std::path::PathBuf {
         .and_then(|d| d.parent())
         .expect("target dir")
         .join("examples");
-    let bin = dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX));
-    if !bin.exists() {
-        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
-        let mut build = std::process::Command::new(cargo);
-        build.args(["build", "--example", name]);
-        if cfg!(feature = "redis") {
-            build.args(["--features", "redis"]);
-        }
-        let status = build.status().expect("cargo runs");
-        assert!(status.success(), "building the {name} example failed");
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let mut build = std::process::Command::new(cargo);
+    build.args(["build", "--quiet", "--example", name]);
+    if cfg!(feature = "redis") {
+        build.args(["--features", "redis"]);
     }
-    bin
+    let status = build.status().expect("cargo runs");
+    assert!(status.success(), "building the {name} example failed");
+    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
 }
 
 /// A running example binary: its process, its address, and every line it printed so far.

@@ -60,6 +60,19 @@ impl RedisStore {
         })
     }
 
+    /// `SET key r EX ttl`: a revocation that lives as long as the tokens it revokes.
+    async fn set_revoked(&self, key: String, until: u64) -> Result<(), StoreError> {
+        let mut conn = self.connection.clone();
+        redis::cmd("SET")
+            .arg(key)
+            .arg("r")
+            .arg("EX")
+            .arg(ttl(until))
+            .query_async::<()>(&mut conn)
+            .await
+            .map_err(error)
+    }
+
     /// `{namespace}:{kind}:{len(iss)}:{iss}:{id}`: the issuer's length keeps issuers that
     /// contain `:` (URLs) from colliding with ids.
     fn key(&self, kind: &str, issuer: &str, id: &str) -> String {
@@ -111,17 +124,7 @@ impl super::RevocationStore for RedisStore {
     }
 
     fn revoke<'a>(&'a self, issuer: &'a str, jti: &'a str, until: u64) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let mut conn = self.connection.clone();
-            redis::cmd("SET")
-                .arg(self.key("jti", issuer, jti))
-                .arg("r")
-                .arg("EX")
-                .arg(ttl(until))
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(error)
-        })
+        Box::pin(self.set_revoked(self.key("jti", issuer, jti), until))
     }
 
     fn consume<'a>(&'a self, issuer: &'a str, jti: &'a str, until: u64) -> StoreFuture<'a, bool> {
@@ -146,17 +149,7 @@ impl super::RevocationStore for RedisStore {
         family: &'a str,
         until: u64,
     ) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let mut conn = self.connection.clone();
-            redis::cmd("SET")
-                .arg(self.key("fam", issuer, family))
-                .arg("r")
-                .arg("EX")
-                .arg(ttl(until))
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(error)
-        })
+        Box::pin(self.set_revoked(self.key("fam", issuer, family), until))
     }
 
     fn revoke_identity<'a>(
