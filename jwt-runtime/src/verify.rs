@@ -22,6 +22,10 @@ pub(crate) fn now() -> u64 {
 
 impl Jwt {
     /// Verifies an access token and reads its claims, with private claims of type `C`.
+    ///
+    /// This checks the token itself (signature, algorithm, type, times, issuer, audience,
+    /// custom claims), not the revocation store: the extractors and attributes do both, and
+    /// [`refresh`](Jwt::refresh) consults the store on its own.
     pub fn verify_access<C: PrivateClaims>(&self, token: &str) -> Result<Token<C>, AuthError> {
         self.verify(token, TokenKind::Access)
     }
