@@ -155,10 +155,28 @@ fn bench_asymmetric(c: &mut Criterion) {
         };
         let parsed = s::ParsedPublicKey::new(floor_alg, &der).expect("parsed");
 
+        let cached = Jwt::builder()
+            .algorithm(alg)
+            .issuer(ISSUER)
+            .audience(AUDIENCE)
+            .private_claim_prefix("app")
+            .public_key_pem(&public)
+            .signature_cache(1024)
+            .build()
+            .expect("config");
+
         let mut g = c.benchmark_group(format!("verify_{alg:?}").to_lowercase());
         g.bench_function("axum_jwt", |b| {
             b.iter(|| {
                 let t = jwt
+                    .verify_access::<Profile>(black_box(&token))
+                    .expect("valid");
+                black_box(t.private_claims().user_id)
+            })
+        });
+        g.bench_function("axum_jwt_signature_cache_hit", |b| {
+            b.iter(|| {
+                let t = cached
                     .verify_access::<Profile>(black_box(&token))
                     .expect("valid");
                 black_box(t.private_claims().user_id)

@@ -230,3 +230,56 @@ async fn keys_carried_in_the_header_are_ignored() {
             .assert_invalid_token("bad_signature");
     }
 }
+
+#[tokio::test]
+async fn the_signature_cache_skips_only_the_signature_check() {
+    let jwt = Jwt::builder()
+        .algorithm(Algorithm::RS256)
+        .private_key_file(fixture("rsa_private.pem"))
+        .public_key_file(fixture("rsa_public.pem"))
+        .signature_cache(100)
+        .build()
+        .unwrap();
+    let s = serve(&jwt).await;
+    let token = jwt.access_token("alice").sign().unwrap();
+    for _ in 0..3 {
+        assert_eq!(s.get_bearer("/protected", &token).await.status, 200);
+    }
+    // Claims are still checked on every request: a validly signed token that is not valid
+    // yet stays refused after its signature was cached.
+    let key = EncodingKey::from_rsa_pem(&fixture_bytes("rsa_private.pem")).unwrap();
+    let early = forge(
+        r#"{"alg":"RS256"}"#,
+        &claims(json!({"nbf": now() + 3600})),
+        &key,
+        Algorithm::RS256,
+    );
+    for _ in 0..2 {
+        s.get_bearer("/protected", &early)
+            .await
+            .assert_invalid_token("not_yet_valid");
+    }
+    // Revocation is still consulted.
+    let verified = jwt.verify_access::<()>(&token).unwrap();
+    jwt.revoke(&verified).await.unwrap();
+    s.get_bearer("/protected", &token)
+        .await
+        .assert_invalid_token("revoked");
+    // Any other string, however close, is verified in full.
+    let (input, sig) = token.rsplit_once('.').unwrap();
+    let mut flipped = sig.to_owned();
+    let last = flipped.pop().unwrap();
+    flipped.push(if last == 'A' { 'B' } else { 'A' });
+    s.get_bearer("/protected", &format!("{input}.{flipped}"))
+        .await
+        .assert_invalid_token("bad_signature");
+    let other = forge(
+        r#"{"alg":"RS256"}"#,
+        &claims(json!({"sub": "mallory"})),
+        &EncodingKey::from_rsa_pem(&fixture_bytes("rsa2_private.pem")).unwrap(),
+        Algorithm::RS256,
+    );
+    s.get_bearer("/protected", &other)
+        .await
+        .assert_invalid_token("bad_signature");
+}

@@ -173,6 +173,7 @@ pub(crate) struct Inner {
     pub(crate) cookie_transport: bool,
     pub(crate) custom_claims: Vec<Arc<dyn CustomClaim>>,
     pub(crate) endpoints: EndpointConfig,
+    pub(crate) signature_cache: Option<crate::sigcache::SignatureCache>,
 }
 
 /// Settings of [`Jwt::auth_routes`](crate::Jwt::auth_routes).
@@ -269,6 +270,7 @@ pub struct JwtBuilder {
     cookies: CookieConfig,
     custom_claims: Vec<Arc<dyn CustomClaim>>,
     endpoints: EndpointConfig,
+    signature_cache: usize,
 }
 
 impl Default for JwtBuilder {
@@ -305,6 +307,7 @@ impl Default for JwtBuilder {
                 refresh_token_name: "refresh_token".into(),
                 body_limit: DEFAULT_AUTH_BODY_LIMIT,
             },
+            signature_cache: 0,
         }
     }
 }
@@ -574,6 +577,16 @@ impl JwtBuilder {
     /// larger bodies get 413.
     pub fn auth_body_limit(mut self, bytes: usize) -> Self {
         self.endpoints.body_limit = bytes;
+        self
+    }
+
+    /// Remembers up to `capacity` tokens whose signature verified, keyed by the whole token
+    /// string, so a token presented again skips the signature check (everything else is
+    /// still checked on every request). Off by default (0). Worth it for RS*/PS*/ES*/EdDSA,
+    /// where the signature check is 10-25 times the rest of verification; memory is bounded
+    /// by `capacity` tokens.
+    pub fn signature_cache(mut self, capacity: usize) -> Self {
+        self.signature_cache = capacity;
         self
     }
 
@@ -896,6 +909,8 @@ impl JwtBuilder {
                 cookie_transport,
                 custom_claims: self.custom_claims,
                 endpoints: self.endpoints,
+                signature_cache: (self.signature_cache > 0)
+                    .then(|| crate::sigcache::SignatureCache::new(self.signature_cache)),
             }),
         })
     }

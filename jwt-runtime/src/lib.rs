@@ -21,6 +21,7 @@ mod locate;
 mod requirement;
 mod revocation;
 mod scope;
+mod sigcache;
 mod token;
 mod verify;
 

@@ -131,22 +131,29 @@ pub(crate) fn verify<C: PrivateClaims>(
     } else {
         check_header(cfg, header_b64)?
     };
-    // B3/B4: the signature over `header.payload`, with the configured key and algorithm only.
-    // Decoded on the stack: a signature is at most 1,024 bytes (RSA-8192).
-    let mut signature = [0u8; 1024];
+    // B3/B4: the signature over `header.payload`, with the configured key and algorithm only
+    // (skipped only for this exact string when the optional signature cache saw it verify).
     if signature_b64.is_empty() || signature_b64.len() > 1366 {
         return Err(AuthError::BadSignature);
     }
-    let signature_len = URL_SAFE_NO_PAD
-        .decode_slice(signature_b64, &mut signature)
-        .map_err(|_| AuthError::BadSignature)?;
-    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
-    if !cfg.keys.verify(
-        signature_b64,
-        &signature[..signature_len],
-        signing_input.as_bytes(),
-    ) {
-        return Err(AuthError::BadSignature);
+    let cache = cfg.signature_cache.as_ref();
+    if !cache.is_some_and(|c| c.contains(token)) {
+        // Decoded on the stack: a signature is at most 1,024 bytes (RSA-8192).
+        let mut signature = [0u8; 1024];
+        let signature_len = URL_SAFE_NO_PAD
+            .decode_slice(signature_b64, &mut signature)
+            .map_err(|_| AuthError::BadSignature)?;
+        let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+        if !cfg.keys.verify(
+            signature_b64,
+            &signature[..signature_len],
+            signing_input.as_bytes(),
+        ) {
+            return Err(AuthError::BadSignature);
+        }
+        if let Some(cache) = cache {
+            cache.insert(token);
+        }
     }
     // B7: claims are read only after the signature holds, in one pass (A4), decoded on the
     // stack when they fit.
