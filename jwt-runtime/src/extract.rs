@@ -78,11 +78,13 @@ impl Jwt {
     }
 
     /// Applies a requirement to the request: finds and verifies the token of the required
-    /// kind, checks freshness, roles and scopes, and keeps the token for the handler.
-    /// `Ok(None)`: an optional requirement and no token.
-    pub(crate) async fn enforce<C: PrivateClaims>(
+    /// kind, checks freshness, roles and scopes. `Ok(None)`: an optional requirement and no
+    /// token. Borrows the request only, so a guard can run with the handle borrowed from the
+    /// request's extensions (no reference count touched on the hot path); the caller keeps
+    /// the token with [`keep_guarded`].
+    pub(crate) async fn admit<C: PrivateClaims>(
         &self,
-        parts: &mut Parts,
+        parts: &Parts,
         requirement: &Requirement,
     ) -> Result<Option<Token<C>>, AuthError> {
         let token = match self.authenticate::<C>(parts, requirement.kind())? {
@@ -95,7 +97,6 @@ impl Jwt {
             self.check_revocation(&token).await?;
         }
         requirement.check(&token)?;
-        parts.extensions.insert(Guarded(token.clone()));
         Ok(Some(token))
     }
 
@@ -115,6 +116,9 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
+        if let Some(Guarded(token)) = parts.extensions.get::<Guarded<C>>() {
+            return Ok(token.clone());
+        }
         let jwt = Jwt::from_parts(parts)?;
         match jwt.access_token_of::<C>(parts).await {
             Ok(Some(token)) => Ok(token),
@@ -156,6 +160,31 @@ where
     }
 }
 
+/// Keeps a token admitted by a guard for the handler's `Token<C>` argument.
+pub(crate) fn keep_guarded<C: PrivateClaims>(parts: &mut Parts, token: Option<Token<C>>) {
+    if let Some(token) = token {
+        parts.extensions.insert(Guarded(token));
+    }
+}
+
+/// Applies `requirement` with the handle the layer installed, borrowed from the request.
+pub(crate) async fn guard<C: PrivateClaims>(
+    parts: &mut Parts,
+    requirement: &Requirement,
+) -> Result<(), AuthRejection> {
+    let admitted = {
+        let Some(jwt) = parts.extensions.get::<Jwt>() else {
+            return Err(AuthRejection::new(AuthError::LayerMissing, None));
+        };
+        match jwt.admit::<C>(parts, requirement).await {
+            Ok(token) => token,
+            Err(e) => return Err(jwt.rejection(e)),
+        }
+    };
+    keep_guarded(parts, admitted);
+    Ok(())
+}
+
 /// A requirement known at compile time. The attribute macros implement it on a hidden unit
 /// struct per handler; not meant to be implemented by hand.
 pub trait StaticRequirement: Send + Sync + 'static {
@@ -186,10 +215,7 @@ where
     type Rejection = AuthRejection;
 
     async fn from_request_parts(parts: &mut Parts, _state: &S) -> Result<Self, Self::Rejection> {
-        let jwt = Jwt::from_parts(parts)?;
-        jwt.enforce::<C>(parts, R::REQUIREMENT)
-            .await
-            .map_err(|e| jwt.rejection(e))?;
+        guard::<C>(parts, R::REQUIREMENT).await?;
         Ok(Guard {
             _marker: PhantomData,
         })
@@ -209,16 +235,6 @@ impl<R, C, E: std::fmt::Debug> std::fmt::Debug for WithGuard<R, C, E> {
     }
 }
 
-async fn enforce_static<R: StaticRequirement, C: PrivateClaims>(
-    parts: &mut Parts,
-) -> Result<(), AuthRejection> {
-    let jwt = Jwt::from_parts(parts)?;
-    jwt.enforce::<C>(parts, R::REQUIREMENT)
-        .await
-        .map(drop)
-        .map_err(|e| jwt.rejection(e))
-}
-
 impl<S, R, C, E> FromRequestParts<S> for WithGuard<R, C, E>
 where
     S: Send + Sync,
@@ -229,7 +245,7 @@ where
     type Rejection = axum::response::Response;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        enforce_static::<R, C>(parts)
+        guard::<C>(parts, R::REQUIREMENT)
             .await
             .map_err(axum::response::IntoResponse::into_response)?;
         let inner = E::from_request_parts(parts, state)
@@ -253,7 +269,7 @@ where
         state: &S,
     ) -> Result<Self, Self::Rejection> {
         let (mut parts, body) = request.into_parts();
-        enforce_static::<R, C>(&mut parts)
+        guard::<C>(&mut parts, R::REQUIREMENT)
             .await
             .map_err(axum::response::IntoResponse::into_response)?;
         let request = axum::extract::Request::from_parts(parts, body);

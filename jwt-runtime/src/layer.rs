@@ -135,8 +135,9 @@ where
         let requirement = self.requirement.clone();
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            if let Err(e) = jwt.enforce::<()>(&mut parts, &requirement).await {
-                return Ok(jwt.error_response(&e));
+            match jwt.admit::<()>(&parts, &requirement).await {
+                Ok(token) => crate::extract::keep_guarded(&mut parts, token),
+                Err(e) => return Ok(jwt.error_response(&e)),
             }
             parts.extensions.insert(jwt);
             inner.call(Request::from_parts(parts, body)).await
