@@ -254,3 +254,21 @@ mod tests {
         assert_eq!(at(u64::MAX), Err(AuthError::Expired));
     }
 }
+
+#[cfg(test)]
+mod signature_buffer {
+    use base64::Engine as _;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    /// An RSA-8192 signature (1,024 bytes, 1,366 base64url characters) fits the stack buffer.
+    #[test]
+    fn the_largest_rsa_signature_decodes_on_the_stack() {
+        let encoded = URL_SAFE_NO_PAD.encode([0xA5u8; 1024]);
+        assert_eq!(encoded.len(), 1366);
+        let mut buffer = [0u8; 1024];
+        assert_eq!(
+            URL_SAFE_NO_PAD.decode_slice(&encoded, &mut buffer),
+            Ok(1024)
+        );
+    }
+}
