@@ -61,7 +61,7 @@ async fn start(b: JwtBuilder) -> (Jwt, Server) {
     let jwt = b.build().expect("config");
     let app = Router::new()
         .route("/read", get(read))
-        .route("/write", post(write))
+        .route("/write", post(write).put(write).patch(write).delete(write))
         .layer(jwt.layer())
         .merge(jwt.auth_routes(Users));
     (jwt.clone(), serve_router(app).await)
@@ -189,11 +189,26 @@ async fn csrf_rows() {
         (200, json!({"identity": "alice", "body": {"x": 1}}))
     );
     // PUT, PATCH and DELETE are protected too.
+    let body = Some(br#"{"x":1}"#.to_vec());
     for method in ["PUT", "PATCH", "DELETE"] {
+        let json = ("content-type", "application/json");
         let r = s
-            .request(method, "/read", &[("cookie", &cookie)], None)
+            .request(method, "/write", &[("cookie", &cookie), json], body.clone())
             .await;
-        assert!(r.status == 401 || r.status == 405, "{method}: {r:?}");
+        r.assert_invalid_token("csrf_missing");
+        let r = s
+            .request(
+                method,
+                "/write",
+                &[
+                    ("cookie", &cookie),
+                    json,
+                    ("x-csrf-token", &session.csrf_access),
+                ],
+                body.clone(),
+            )
+            .await;
+        assert_eq!(r.status, 200, "{method}: {r:?}");
     }
 }
 

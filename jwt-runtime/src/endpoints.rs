@@ -172,13 +172,23 @@ impl Jwt {
         response
     }
 
-    /// Reads a JSON body: content type, size limit and syntax checked, each with its own
-    /// message. An empty body is `Ok(None)` when `optional`.
+    /// Reads a required JSON body; see [`optional_json_body`](Self::optional_json_body).
     async fn json_body<T: DeserializeOwned>(
         &self,
         parts: &Parts,
         body: Body,
-        optional: bool,
+    ) -> Result<T, AuthError> {
+        self.optional_json_body(parts, body)
+            .await?
+            .ok_or_else(|| AuthError::InvalidBody("a JSON body is required".into()))
+    }
+
+    /// Reads a JSON body: content type, size limit and syntax checked, each with its own
+    /// message. An empty body is `Ok(None)`.
+    async fn optional_json_body<T: DeserializeOwned>(
+        &self,
+        parts: &Parts,
+        body: Body,
     ) -> Result<Option<T>, AuthError> {
         let limit = self.inner.endpoints.body_limit;
         let declared = parts
@@ -193,11 +203,7 @@ impl Jwt {
             .await
             .map_err(|_| AuthError::PayloadTooLarge)?;
         if bytes.is_empty() {
-            return if optional {
-                Ok(None)
-            } else {
-                Err(AuthError::InvalidBody("a JSON body is required".into()))
-            };
+            return Ok(None);
         }
         let content_type = parts
             .headers
@@ -239,11 +245,8 @@ async fn login<A: Authenticator>(
 ) -> Response {
     let jwt = &state.jwt;
     let (parts, body) = request.into_parts();
-    let credentials = match jwt.json_body::<A::Credentials>(&parts, body, false).await {
-        Ok(Some(c)) => c,
-        Ok(None) => {
-            return jwt.error_response(&AuthError::InvalidBody("a JSON body is required".into()));
-        }
+    let credentials = match jwt.json_body::<A::Credentials>(&parts, body).await {
+        Ok(c) => c,
         Err(e) => return jwt.error_response(&e),
     };
     let user = match state.auth.authenticate(credentials).await {
@@ -354,7 +357,7 @@ async fn refresh_token_of(
         }
     }
     let field = &jwt.inner.endpoints.refresh_token_name;
-    if let Some(Value::Object(body)) = jwt.json_body::<Value>(parts, body, true).await? {
+    if let Some(Value::Object(body)) = jwt.optional_json_body::<Value>(parts, body).await? {
         match body.get(field) {
             Some(Value::String(token)) => return Ok(Some(token.clone())),
             Some(_) => {

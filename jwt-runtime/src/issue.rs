@@ -144,18 +144,9 @@ impl LoginBuilder<'_> {
         let t = self.template;
         let refresh = TokenBuilder {
             kind: TokenKind::Refresh,
-            jwt: t.jwt,
-            identity: t.identity.clone(),
-            role: t.role.clone(),
-            scopes: t.scopes.clone(),
-            fresh: false,
-            csrf: t.csrf.clone(),
-            private: t.private.clone(),
-            public: t.public.clone(),
-            expires_in: None,
-            family: Some(family.clone()),
-            error: t.error.clone(),
+            ..t.clone()
         }
+        .in_family(family.clone())
         .sign_bound()?;
         let access = t.fresh(true).in_family(family).sign_bound()?;
         Ok(TokenPair::new(access, Some(refresh)))
@@ -177,6 +168,7 @@ impl LoginBuilder<'_> {
 /// # Ok::<(), Box<dyn std::error::Error>>(())
 /// ```
 #[must_use = "call .sign() to get the token"]
+#[derive(Clone)]
 pub struct TokenBuilder<'a> {
     jwt: &'a Jwt,
     kind: TokenKind,

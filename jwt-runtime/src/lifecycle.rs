@@ -11,6 +11,12 @@ use crate::revocation::{StoreError, TokenRef, TokenStatus, family_of};
 use crate::token::Token;
 use crate::verify::now;
 
+/// A store that could not answer: the request is refused (fail closed).
+fn store_failed(e: StoreError) -> AuthError {
+    tracing::warn!(error = %e, "axum-jwt: revocation store failed; refusing the request");
+    AuthError::RevocationUnavailable
+}
+
 impl Jwt {
     /// Runs one store call under the configured timeout; an error or a timeout is
     /// `revocation_unavailable` (fail closed).
@@ -27,11 +33,7 @@ impl Jwt {
             Poll::Pending => tokio::time::timeout(self.inner.store_timeout, call).await,
         };
         match answer {
-            Ok(Ok(value)) => Ok(value),
-            Ok(Err(e)) => {
-                tracing::warn!(error = %e, "axum-jwt: revocation store failed; refusing the request");
-                Err(AuthError::RevocationUnavailable)
-            }
+            Ok(answer) => answer.map_err(store_failed),
             Err(_) => {
                 tracing::warn!("axum-jwt: revocation store timed out; refusing the request");
                 Err(AuthError::RevocationUnavailable)
@@ -54,11 +56,7 @@ impl Jwt {
         match &self.inner.store {
             None => Ok(TokenStatus::Active),
             Some(store) => match store.status_now(Self::token_ref(token)) {
-                Some(Ok(status)) => Ok(status),
-                Some(Err(e)) => {
-                    tracing::warn!(error = %e, "axum-jwt: revocation store failed; refusing the request");
-                    Err(AuthError::RevocationUnavailable)
-                }
+                Some(answer) => answer.map_err(store_failed),
                 None => self.store_call(store.status(Self::token_ref(token))).await,
             },
         }
