@@ -466,6 +466,29 @@ impl<'de, C: PrivateClaims> DeserializeSeed<'de> for ClaimsSeed<'_, C> {
     }
 }
 
+/// A JSON string borrowed from the payload when it holds no escapes (the usual case), owned
+/// when it does. serde's own `Cow<str>` always allocates, which cost one allocation per claim.
+struct Text<'de>(Cow<'de, str>);
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Borrowed(v)))
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+                Ok(Text(Cow::Owned(v.to_owned())))
+            }
+        }
+        d.deserialize_str(V)
+    }
+}
+
 /// Sets a slot once; a second occurrence of a claim is a malformed payload (RFC 7519 §4:
 /// we reject duplicates rather than pick one).
 fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
@@ -486,8 +509,8 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, C> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let st = self.state;
         let names = self.names;
-        while let Some(key) = map.next_key::<Cow<'de, str>>()? {
-            let key: &str = &key;
+        while let Some(key) = map.next_key::<Text<'de>>()? {
+            let key: &str = &key.0;
             // Records which claim failed, so the error names it.
             macro_rules! typed {
                 ($slot:expr, $ty:ty, $name:expr) => {
@@ -520,9 +543,9 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, C> {
                 }
                 k if k == names.token_type => {
                     let v = map
-                        .next_value::<Cow<'de, str>>()
+                        .next_value::<Text<'de>>()
                         .ok()
-                        .and_then(|t| match &*t {
+                        .and_then(|t| match &*t.0 {
                             "access" => Some(TokenKind::Access),
                             "refresh" => Some(TokenKind::Refresh),
                             _ => None,
@@ -669,6 +692,19 @@ mod tests {
         for bad in ["[]", "null", "\"s\"", "{} x", &format!("{{{BASE}}} {{}}")] {
             assert_eq!(parse(bad).err(), Some(ParseError::Malformed), "{bad}");
         }
+    }
+
+    #[test]
+    fn escaped_keys_and_values_are_read_like_plain_ones() {
+        // Keys are borrowed from the payload when they hold no escape; escaped ones still work.
+        let c = parse(r#"{"\u0073ub":"al\u0069ce","typ\u0065":"acc\u0065ss","jti":"j","exp":10}"#)
+            .unwrap();
+        assert_eq!(c.identity, "alice");
+        assert_eq!(c.kind, TokenKind::Access);
+        assert_eq!(
+            parse(r#"{"sub":"a","\u0074ype":"access","jti":"j","exp":1,"e\u0078p":2}"#).err(),
+            Some(ParseError::Malformed)
+        );
     }
 
     #[test]
