@@ -2,7 +2,9 @@
 # Load test of the quickstart (release build) on 127.0.0.1 with wrk: requests per second of
 # GET /health (open), GET /protected (#[jwt_required], HS256) and GET /users
 # (#[scoped("user:read")]), 64 connections, 10 s per run, ROUNDS rounds interleaved; the
-# medians are compared. The last two lines are the ratios to /health.
+# medians are compared. A second server runs the same binary with the verified-token cache on
+# (JWT_TOKEN_CACHE=10000). The last two lines are the ratios to /health of the default
+# configuration (no cache), the two before them the same ratios with the cache.
 #
 # Usage: bench/load.sh [ROUNDS] (default 3). Request logging is off (RUST_LOG=warn) so the
 # figures measure authentication, not the terminal.
@@ -18,17 +20,36 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 cargo build --release --example quickstart -q
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
-base="http://127.0.0.1:$port"
-JWT_SECRET="load-test-secret-of-at-least-32-bytes-long" RUST_LOG=warn BIND="127.0.0.1:$port" \
-    target/release/examples/quickstart >/dev/null 2>&1 &
-server=$!
-trap 'kill $server 2>/dev/null || true' EXIT
-for _ in $(seq 1 100); do
-    python3 -c "import urllib.request; urllib.request.urlopen('$base/health')" 2>/dev/null && break
-    sleep 0.1
-done
+free_port() {
+    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
+}
 
+# Two servers of the same binary: the default configuration, and one with the verified-token
+# cache on (JWT_TOKEN_CACHE). Idle, a server costs nothing while the other is measured.
+servers=()
+trap 'kill "${servers[@]}" 2>/dev/null || true' EXIT
+start() {
+    local port=$1
+    shift
+    env "$@" JWT_SECRET="load-test-secret-of-at-least-32-bytes-long" RUST_LOG=warn \
+        BIND="127.0.0.1:$port" target/release/examples/quickstart >/dev/null 2>&1 &
+    servers+=($!)
+    for _ in $(seq 1 100); do
+        python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health')" \
+            2>/dev/null && return 0
+        sleep 0.1
+    done
+    echo "the quickstart did not start on port $port" >&2
+    exit 1
+}
+port=$(free_port)
+start "$port"
+cached_port=$(free_port)
+start "$cached_port" JWT_TOKEN_CACHE=10000
+base="http://127.0.0.1:$port"
+cached="http://127.0.0.1:$cached_port"
+
+# One token serves both servers: same secret, and revocation is not involved.
 token=$(python3 - "$base" <<'PY'
 import json, sys, urllib.request
 req = urllib.request.Request(sys.argv[1] + "/auth",
@@ -40,9 +61,9 @@ PY
 
 # One run: prints "requests_per_second p99_ms".
 run() {
-    local path=$1
+    local url=$1
     shift
-    wrk -t2 -c"$connections" -d"$duration" --latency "$@" "$base$path" | awk '
+    wrk -t2 -c"$connections" -d"$duration" --latency "$@" "$url" | awk '
         /Requests\/sec/ { rps = $2 }
         /^ +99%/ { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v = v / 1000 }
                    else if (v ~ /ms$/) { sub(/ms/, "", v) }
@@ -53,14 +74,19 @@ run() {
               printf "%s %s\n", rps, p99 }'
 }
 
+routes="health health_hdr protected users c_health_hdr c_protected c_users"
 declare -A rps p99
 for r in $(seq 1 "$rounds"); do
-    for route in health health_hdr protected users; do
+    for route in $routes; do
+        auth=(-H "Authorization: Bearer $token")
         case $route in
-            health) out=$(run /health) ;;
-            health_hdr) out=$(run /health -H "Authorization: Bearer $token") ;;
-            protected) out=$(run /protected -H "Authorization: Bearer $token") ;;
-            users) out=$(run /users -H "Authorization: Bearer $token") ;;
+            health) out=$(run "$base/health") ;;
+            health_hdr) out=$(run "$base/health" "${auth[@]}") ;;
+            protected) out=$(run "$base/protected" "${auth[@]}") ;;
+            users) out=$(run "$base/users" "${auth[@]}") ;;
+            c_health_hdr) out=$(run "$cached/health" "${auth[@]}") ;;
+            c_protected) out=$(run "$cached/protected" "${auth[@]}") ;;
+            c_users) out=$(run "$cached/users" "${auth[@]}") ;;
         esac
         rps[$route]+="${out%% *} "
         p99[$route]+="${out##* } "
@@ -68,20 +94,35 @@ for r in $(seq 1 "$rounds"); do
     done
 done
 
-python3 - "${rps[health]}" "${rps[health_hdr]}" "${rps[protected]}" "${rps[users]}" \
-    "${p99[health]}" "${p99[health_hdr]}" "${p99[protected]}" "${p99[users]}" "$(nproc)" <<'PY'
+args=()
+for route in $routes; do args+=("${rps[$route]}" "${p99[$route]}"); done
+python3 - "$(nproc)" "${args[@]}" <<'PY'
 import statistics, sys
-h, hh, p, u, lh, lhh, lp, lu = ([float(x) for x in a.split()] for a in sys.argv[1:9])
 med = statistics.median
-print(f"machine: {sys.argv[9]} cores; wrk -t2 -c64 -d10s sharing them; {len(h)} rounds, medians")
+cores, rest = sys.argv[1], sys.argv[2:]
+routes = ["health", "health_hdr", "protected", "users", "c_health_hdr", "c_protected", "c_users"]
+rps = {r: [float(x) for x in rest[2 * i].split()] for i, r in enumerate(routes)}
+p99 = {r: [float(x) for x in rest[2 * i + 1].split()] for i, r in enumerate(routes)}
+names = {
+    "health": "GET /health (open, no token sent)",
+    "health_hdr": "GET /health (open, same Authorization header)",
+    "protected": "GET /protected (#[jwt_required])",
+    "users": "GET /users (#[scoped(\"user:read\")])",
+    "c_health_hdr": "JWT_TOKEN_CACHE: GET /health (same header)",
+    "c_protected": "JWT_TOKEN_CACHE: GET /protected",
+    "c_users": "JWT_TOKEN_CACHE: GET /users",
+}
+print(f"machine: {cores} cores; wrk -t2 -c64 -d10s sharing them; {len(rps['health'])} rounds, medians;")
+print("ratios: median over rounds of the route against /health in the same round")
 print(f"{'route':<50}{'req/s':>10}{'p99 ms':>9}")
-for name, r, l in [("GET /health (open, no token sent)", h, lh),
-                   ("GET /health (open, same Authorization header)", hh, lhh),
-                   ("GET /protected (#[jwt_required])", p, lp),
-                   ("GET /users (#[scoped(\"user:read\")])", u, lu)]:
-    print(f"{name:<50}{med(r):>10.0f}{med(l):>9.2f}")
-print(f"protected/health ratio, /health without a token: {med(p) / med(h):.3f}")
-print(f"scoped/health ratio, /health without a token: {med(u) / med(h):.3f}")
-print(f"protected/health ratio: {med(p) / med(hh):.3f}")
-print(f"scoped/health ratio: {med(u) / med(hh):.3f}")
+for r in routes:
+    print(f"{names[r]:<50}{med(rps[r]):>10.0f}{med(p99[r]):>9.2f}")
+# Each route is compared with /health of the same round (runs minutes apart drift on a shared
+# machine), and the median of those per-round ratios is reported.
+ratio = lambda a, b: med([x / y for x, y in zip(rps[a], rps[b])])
+print(f"protected/health ratio, /health without a token: {ratio('protected', 'health'):.3f}")
+print(f"with the token cache (JWT_TOKEN_CACHE=10000), protected/health ratio: {ratio('c_protected', 'c_health_hdr'):.3f}")
+print(f"with the token cache (JWT_TOKEN_CACHE=10000), scoped/health ratio: {ratio('c_users', 'c_health_hdr'):.3f}")
+print(f"protected/health ratio: {ratio('protected', 'health_hdr'):.3f}")
+print(f"scoped/health ratio: {ratio('users', 'health_hdr'):.3f}")
 PY

@@ -161,7 +161,7 @@ fn bench_asymmetric(c: &mut Criterion) {
             .audience(AUDIENCE)
             .private_claim_prefix("app")
             .public_key_pem(&public)
-            .signature_cache(1024)
+            .token_cache(1024)
             .build()
             .expect("config");
 
@@ -174,7 +174,7 @@ fn bench_asymmetric(c: &mut Criterion) {
                 black_box(t.private_claims().user_id)
             })
         });
-        g.bench_function("axum_jwt_signature_cache_hit", |b| {
+        g.bench_function("axum_jwt_token_cache_hit", |b| {
             b.iter(|| {
                 let t = cached
                     .verify_access::<Profile>(black_box(&token))

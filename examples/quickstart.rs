@@ -10,8 +10,8 @@
 //! Environment: `BIND`, `JWT_SECRET`, `JWT_ALGORITHM` with `JWT_PRIVATE_KEY_FILE` /
 //! `JWT_PUBLIC_KEY_FILE`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_ACCESS_TTL_SECS`,
 //! `JWT_REFRESH_TTL_SECS`, `JWT_LEEWAY_SECS`, `JWT_PRIVATE_CLAIM_PREFIX` (default
-//! `quickstart`), `JWT_TOKEN_LOCATIONS` (default `header`), `REDIS_URL` (revocation in Redis;
-//! needs `--features redis`).
+//! `quickstart`), `JWT_TOKEN_LOCATIONS` (default `header`), `JWT_TOKEN_CACHE` (verified-token
+//! cache capacity, default off), `REDIS_URL` (revocation in Redis; needs `--features redis`).
 
 use std::net::SocketAddr;
 use std::time::Instant;

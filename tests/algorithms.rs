@@ -232,12 +232,12 @@ async fn keys_carried_in_the_header_are_ignored() {
 }
 
 #[tokio::test]
-async fn the_signature_cache_skips_only_the_signature_check() {
+async fn the_token_cache_skips_only_what_the_token_string_decides() {
     let jwt = Jwt::builder()
         .algorithm(Algorithm::RS256)
         .private_key_file(fixture("rsa_private.pem"))
         .public_key_file(fixture("rsa_public.pem"))
-        .signature_cache(100)
+        .token_cache(100)
         .build()
         .unwrap();
     let s = serve(&jwt).await;
@@ -245,8 +245,8 @@ async fn the_signature_cache_skips_only_the_signature_check() {
     for _ in 0..3 {
         assert_eq!(s.get_bearer("/protected", &token).await.status, 200);
     }
-    // Claims are still checked on every request: a validly signed token that is not valid
-    // yet stays refused after its signature was cached.
+    // A validly signed token that is not valid yet is refused every time: only tokens that
+    // verified are cached (times of cached tokens are checked again: unit tests in verify.rs).
     let key = EncodingKey::from_rsa_pem(&fixture_bytes("rsa_private.pem")).unwrap();
     let early = forge(
         r#"{"alg":"RS256"}"#,
@@ -259,7 +259,7 @@ async fn the_signature_cache_skips_only_the_signature_check() {
             .await
             .assert_invalid_token("not_yet_valid");
     }
-    // Revocation is still consulted.
+    // Revocation is still consulted for a cached token.
     let verified = jwt.verify_access::<()>(&token).unwrap();
     jwt.revoke(&verified).await.unwrap();
     s.get_bearer("/protected", &token)

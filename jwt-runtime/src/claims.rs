@@ -379,7 +379,11 @@ pub(crate) fn parse_claims<C: PrivateClaims>(
         state: &mut state,
         failure: &mut failure,
     };
-    let mut de = serde_json::Deserializer::from_slice(json);
+    // One UTF-8 check of the whole payload (a fast ASCII pass) instead of one per string.
+    let Ok(json) = std::str::from_utf8(json) else {
+        return Err(ParseError::Malformed);
+    };
+    let mut de = serde_json::Deserializer::from_str(json);
     let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
     if let Err(e) = parsed {
         // Broken JSON is malformed wherever it breaks; a well-formed value of the wrong type

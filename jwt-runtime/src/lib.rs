@@ -21,8 +21,8 @@ mod locate;
 mod requirement;
 mod revocation;
 mod scope;
-mod sigcache;
 mod token;
+mod tokencache;
 mod verify;
 
 pub use claims::{ClaimNames, ClaimWriter, ClaimsError, PrivateClaims, TokenKind};

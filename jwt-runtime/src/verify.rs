@@ -7,10 +7,10 @@ use std::time::{SystemTime, UNIX_EPOCH};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
-use crate::claims::{Header, ParseError, PrivateClaims, TokenKind, parse_claims};
+use crate::claims::{Claims, Header, ParseError, PrivateClaims, TokenKind, parse_claims};
 use crate::config::{Inner, Jwt};
 use crate::error::AuthError;
-use crate::token::Token;
+use crate::token::{Token, TokenData};
 
 /// Seconds since the Unix epoch.
 pub(crate) fn now() -> u64 {
@@ -103,9 +103,16 @@ pub(crate) fn verify<C: PrivateClaims>(
     kind: TokenKind,
     now: u64,
 ) -> Result<Token<C>, AuthError> {
-    // A5: size first, before any base64 or JSON work.
+    // A5: size first, before any base64 or JSON work (or hashing for the cache).
     if token.len() > cfg.max_token_bytes {
         return Err(AuthError::TokenTooLarge);
+    }
+    // This exact string verified before: what follows from the string alone holds again;
+    // what depends on the moment or the route is checked below as for any token.
+    let cache = cfg.token_cache.as_ref();
+    if let Some(data) = cache.and_then(|c| c.get::<TokenData<C>>(token)) {
+        check_claims(cfg, &data.claims, None, kind, now)?;
+        return Ok(Token { inner: data });
     }
     // A1: exactly three segments.
     let mut segments = token.split('.');
@@ -131,29 +138,22 @@ pub(crate) fn verify<C: PrivateClaims>(
     } else {
         check_header(cfg, header_b64)?
     };
-    // B3/B4: the signature over `header.payload`, with the configured key and algorithm only
-    // (skipped only for this exact string when the optional signature cache saw it verify).
+    // B3/B4: the signature over `header.payload`, with the configured key and algorithm only.
     if signature_b64.is_empty() || signature_b64.len() > 1366 {
         return Err(AuthError::BadSignature);
     }
-    let cache = cfg.signature_cache.as_ref();
-    if !cache.is_some_and(|c| c.contains(token)) {
-        // Decoded on the stack: a signature is at most 1,024 bytes (RSA-8192).
-        let mut signature = [0u8; 1024];
-        let signature_len = URL_SAFE_NO_PAD
-            .decode_slice(signature_b64, &mut signature)
-            .map_err(|_| AuthError::BadSignature)?;
-        let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
-        if !cfg.keys.verify(
-            signature_b64,
-            &signature[..signature_len],
-            signing_input.as_bytes(),
-        ) {
-            return Err(AuthError::BadSignature);
-        }
-        if let Some(cache) = cache {
-            cache.insert(token);
-        }
+    // Decoded on the stack: a signature is at most 1,024 bytes (RSA-8192).
+    let mut signature = [0u8; 1024];
+    let signature_len = URL_SAFE_NO_PAD
+        .decode_slice(signature_b64, &mut signature)
+        .map_err(|_| AuthError::BadSignature)?;
+    let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
+    if !cfg.keys.verify(
+        signature_b64,
+        &signature[..signature_len],
+        signing_input.as_bytes(),
+    ) {
+        return Err(AuthError::BadSignature);
     }
     // B7: claims are read only after the signature holds, in one pass (A4), decoded on the
     // stack when they fit.
@@ -179,6 +179,27 @@ pub(crate) fn verify<C: PrivateClaims>(
             ParseError::Private => AuthError::InvalidPrivateClaims,
         },
     )?;
+    check_claims(cfg, &claims, header_kind, kind, now)?;
+    let data = Arc::new(TokenData {
+        claims,
+        raw: token.into(),
+    });
+    if let Some(cache) = cache {
+        cache.insert(token, Arc::clone(&data));
+    }
+    Ok(Token { inner: data })
+}
+
+/// The checks of a decoded token that depend on the kind asked for, the clock and the
+/// application's custom claims: done for every token, including a cached one (`header_kind`
+/// is then `None`: it was found consistent with the type claim when the token was cached).
+fn check_claims<C>(
+    cfg: &Inner,
+    claims: &Claims<C>,
+    header_kind: Option<TokenKind>,
+    kind: TokenKind,
+    now: u64,
+) -> Result<(), AuthError> {
     // E1, E2: the type claim, and the `typ` header must not contradict it.
     if claims.kind != kind || header_kind.is_some_and(|h| h != kind) {
         return Err(AuthError::WrongTokenType);
@@ -215,12 +236,7 @@ pub(crate) fn verify<C: PrivateClaims>(
             return Err(AuthError::InvalidClaim(custom.key().to_owned().into()));
         }
     }
-    Ok(Token {
-        inner: Arc::new(crate::token::TokenData {
-            claims,
-            raw: token.into(),
-        }),
-    })
+    Ok(())
 }
 
 #[cfg(test)]
@@ -252,6 +268,99 @@ mod tests {
         assert_eq!(at(exp + 10), Ok(()));
         assert_eq!(at(exp + 11), Err(AuthError::Expired));
         assert_eq!(at(u64::MAX), Err(AuthError::Expired));
+    }
+}
+
+#[cfg(test)]
+mod token_cache {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, Ordering};
+
+    use serde_json::Value;
+
+    use super::*;
+    use crate::{CustomClaim, Jwt};
+
+    /// A custom claim whose verdict the test changes after the token was cached.
+    struct Switch(Arc<AtomicBool>);
+
+    impl CustomClaim for Switch {
+        fn key(&self) -> &str {
+            "tenant"
+        }
+        fn setup(&self, _: &str) -> Value {
+            Value::from("t1")
+        }
+        fn verify(&self, value: Option<&Value>) -> bool {
+            self.0.load(Ordering::SeqCst) && value == Some(&Value::from("t1"))
+        }
+    }
+
+    #[test]
+    fn a_cached_token_is_still_checked_against_the_clock_the_kind_and_custom_claims() {
+        let accept = Arc::new(AtomicBool::new(true));
+        let jwt = Jwt::builder()
+            .secret([3u8; 32])
+            .leeway(std::time::Duration::ZERO)
+            .custom_claim(Switch(accept.clone()))
+            .token_cache(100)
+            .build()
+            .unwrap();
+        let t = jwt.access_token("alice").sign().unwrap();
+        let first = jwt.verify_access::<()>(&t).unwrap();
+        let (exp, iat) = (first.expires_at(), first.issued_at().unwrap());
+        let at = |kind, now| verify::<()>(&jwt.inner, &t, kind, now).map(|t| t.jti().to_owned());
+        // A hit shares the data of the first verification.
+        let again = jwt.verify_access::<()>(&t).unwrap();
+        assert!(Arc::ptr_eq(&first.inner, &again.inner));
+        assert_eq!(at(TokenKind::Access, exp), Ok(first.jti().to_owned()));
+        assert_eq!(at(TokenKind::Access, exp + 1), Err(AuthError::Expired));
+        assert_eq!(
+            at(TokenKind::Access, iat - 1),
+            Err(AuthError::IssuedInFuture)
+        );
+        assert_eq!(at(TokenKind::Refresh, iat), Err(AuthError::WrongTokenType));
+        accept.store(false, Ordering::SeqCst);
+        assert_eq!(
+            at(TokenKind::Access, iat),
+            Err(AuthError::InvalidClaim("tenant".into()))
+        );
+        accept.store(true, Ordering::SeqCst);
+        assert!(at(TokenKind::Access, iat).is_ok());
+    }
+
+    #[test]
+    fn only_tokens_that_verified_are_kept_and_other_claim_types_miss() {
+        let jwt = Jwt::builder()
+            .secret([3u8; 32])
+            .token_cache(100)
+            .build()
+            .unwrap();
+        let t = jwt.access_token("alice").sign().unwrap();
+        let (input, _) = t.rsplit_once('.').unwrap();
+        let forged = format!("{input}.{}", URL_SAFE_NO_PAD.encode([0u8; 32]));
+        for _ in 0..2 {
+            assert_eq!(
+                jwt.verify_access::<()>(&forged).err(),
+                Some(AuthError::BadSignature)
+            );
+        }
+        let cfg = &jwt.inner;
+        assert!(
+            cfg.token_cache
+                .as_ref()
+                .unwrap()
+                .get::<TokenData<()>>(&forged)
+                .is_none()
+        );
+        jwt.verify_access::<()>(&t).unwrap();
+        assert!(
+            cfg.token_cache
+                .as_ref()
+                .unwrap()
+                .get::<TokenData<()>>(&t)
+                .is_some()
+        );
     }
 }
 
