@@ -117,6 +117,23 @@ fn bench_hs256(c: &mut Criterion) {
             black_box(t.private_claims().user_id)
         })
     });
+    let cached = Jwt::builder()
+        .issuer(ISSUER)
+        .audience(AUDIENCE)
+        .private_claim_prefix("app")
+        .secret(SECRET)
+        .token_cache(1024)
+        .build()
+        .expect("config");
+    g.bench_function("axum_jwt_token_cache_hit", |b| {
+        b.iter(|| {
+            let t = cached
+                .verify_access::<Profile>(black_box(&token))
+                .expect("valid");
+            scopes.check(&t).expect("scope");
+            black_box(t.private_claims().user_id)
+        })
+    });
     g.bench_function("jsonwebtoken_decode", |b| {
         b.iter(|| black_box(baseline(black_box(&token), &key, &validation).app_user_id))
     });
