@@ -231,11 +231,34 @@ fn bench_sign_rs256(c: &mut Criterion) {
         app_user_id: 42,
         app_permission_level: 3,
     };
+    // The floor: the RSA signature of the same signing input alone, with a parsed key.
+    let pem = String::from_utf8(fixture("rsa_private.pem")).expect("PEM text");
+    let body: String = pem.lines().filter(|l| !l.starts_with("-----")).collect();
+    let der = base64::engine::general_purpose::STANDARD
+        .decode(body)
+        .expect("PKCS#8 DER");
+    let pair = aws_lc_rs::signature::RsaKeyPair::from_pkcs8(&der).expect("RSA key");
+    let rng = aws_lc_rs::rand::SystemRandom::new();
+    let sample = token(&jwt);
+    let (input, _) = sample.rsplit_once('.').expect("three parts");
+    let mut out = vec![0u8; pair.public_modulus_len()];
+
     let mut g = c.benchmark_group("sign_rs256");
     g.sample_size(30);
     g.bench_function("axum_jwt", |b| b.iter(|| black_box(token(&jwt))));
     g.bench_function("jsonwebtoken_encode", |b| {
         b.iter(|| black_box(jsonwebtoken::encode(&header, black_box(&claims), &key).expect("sign")))
+    });
+    g.bench_function("floor_signature_only", |b| {
+        b.iter(|| {
+            pair.sign(
+                &aws_lc_rs::signature::RSA_PKCS1_SHA256,
+                &rng,
+                black_box(input.as_bytes()),
+                &mut out,
+            )
+            .expect("sign")
+        })
     });
     g.finish();
 }
