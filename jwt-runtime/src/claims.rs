@@ -297,34 +297,37 @@ impl<'de> Deserialize<'de> for Audience {
 
 /// The identity claim: a string; for claim names other than `sub`, an integer too (sanic-jwt
 /// writes `user_id` as a number), kept as its decimal text.
-struct Identity(String);
+struct Identity<'de>(Cow<'de, str>);
 
 struct IdentitySeed {
     allow_integer: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for IdentitySeed {
-    type Value = Identity;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Identity, D::Error> {
+    type Value = Identity<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Identity<'de>, D::Error> {
         struct V(bool);
-        impl Visitor<'_> for V {
-            type Value = Identity;
+        impl<'de> Visitor<'de> for V {
+            type Value = Identity<'de>;
             fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
                 f.write_str("a string identity")
             }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Identity, E> {
-                Ok(Identity(v.to_owned()))
+            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Identity<'de>, E> {
+                Ok(Identity(Cow::Borrowed(v)))
             }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Identity, E> {
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Identity<'de>, E> {
+                Ok(Identity(Cow::Owned(v.to_owned())))
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Identity<'de>, E> {
                 if self.0 {
-                    Ok(Identity(v.to_string()))
+                    Ok(Identity(Cow::Owned(v.to_string())))
                 } else {
                     Err(E::invalid_type(de::Unexpected::Unsigned(v), &self))
                 }
             }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Identity, E> {
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Identity<'de>, E> {
                 if self.0 {
-                    Ok(Identity(v.to_string()))
+                    Ok(Identity(Cow::Owned(v.to_string())))
                 } else {
                     Err(E::invalid_type(de::Unexpected::Signed(v), &self))
                 }
@@ -334,23 +337,66 @@ impl<'de> DeserializeSeed<'de> for IdentitySeed {
     }
 }
 
-/// Every claim of a verified token, read in one pass.
-#[derive(Debug, Clone)]
+/// A byte range of [`Claims::text`].
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Span {
+    start: usize,
+    end: usize,
+}
+
+/// Every claim of a verified token, read in one pass. No `Debug`: the buffer holds the token.
+#[derive(Clone)]
 pub(crate) struct Claims<C> {
-    pub(crate) identity: String,
+    /// The token as it was sent, then the identity, `jti`, `iss`, role and `csrf`: one
+    /// allocation for all of them, which the spans below point into.
+    text: Box<str>,
+    raw: Span,
+    identity: Span,
+    jti: Span,
+    iss: Option<Span>,
+    role: Option<Span>,
+    csrf: Option<Span>,
     pub(crate) kind: TokenKind,
     pub(crate) exp: u64,
     pub(crate) iat: Option<u64>,
     pub(crate) nbf: Option<u64>,
-    pub(crate) jti: String,
-    pub(crate) iss: Option<String>,
     pub(crate) aud: Vec<String>,
-    pub(crate) role: Option<String>,
     pub(crate) scopes: Vec<String>,
     pub(crate) fresh: bool,
-    pub(crate) csrf: Option<String>,
     pub(crate) public: Map<String, Value>,
     pub(crate) private: C,
+}
+
+impl<C> Claims<C> {
+    fn text(&self, span: Span) -> &str {
+        // Spans are made by `State::finish` at `str` boundaries; `get` keeps this panic-free.
+        self.text.get(span.start..span.end).unwrap_or_default()
+    }
+
+    /// The token string these claims were read from.
+    pub(crate) fn raw(&self) -> &str {
+        self.text(self.raw)
+    }
+
+    pub(crate) fn identity(&self) -> &str {
+        self.text(self.identity)
+    }
+
+    pub(crate) fn jti(&self) -> &str {
+        self.text(self.jti)
+    }
+
+    pub(crate) fn iss(&self) -> Option<&str> {
+        self.iss.map(|s| self.text(s))
+    }
+
+    pub(crate) fn role(&self) -> Option<&str> {
+        self.role.map(|s| self.text(s))
+    }
+
+    pub(crate) fn csrf(&self) -> Option<&str> {
+        self.csrf.map(|s| self.text(s))
+    }
 }
 
 /// Why a payload did not parse into [`Claims`].
@@ -364,13 +410,18 @@ pub(crate) enum ParseError {
     Private,
 }
 
-/// Parses the payload JSON into typed claims: one pass, no intermediate `Value` for the
-/// registered and private claims.
+/// Parses the payload JSON of the token `raw` into typed claims: one pass, no intermediate
+/// `Value` for the registered and private claims.
 pub(crate) fn parse_claims<C: PrivateClaims>(
     json: &[u8],
     names: &ClaimNames,
     prefix: Option<&str>,
+    raw: &str,
 ) -> Result<Claims<C>, ParseError> {
+    // One UTF-8 check of the whole payload (a fast ASCII pass) instead of one per string.
+    let Ok(json) = std::str::from_utf8(json) else {
+        return Err(ParseError::Malformed);
+    };
     let mut state = State::<C>::default();
     let mut failure = None;
     let seed = ClaimsSeed {
@@ -378,10 +429,6 @@ pub(crate) fn parse_claims<C: PrivateClaims>(
         prefix,
         state: &mut state,
         failure: &mut failure,
-    };
-    // One UTF-8 check of the whole payload (a fast ASCII pass) instead of one per string.
-    let Ok(json) = std::str::from_utf8(json) else {
-        return Err(ParseError::Malformed);
     };
     let mut de = serde_json::Deserializer::from_str(json);
     let parsed = seed.deserialize(&mut de).and_then(|()| de.end());
@@ -393,27 +440,28 @@ pub(crate) fn parse_claims<C: PrivateClaims>(
             _ => ParseError::Malformed,
         });
     }
-    state.finish(names)
+    state.finish(names, raw)
 }
 
-struct State<C: PrivateClaims> {
-    identity: Option<String>,
+/// The claims read so far; strings borrow from the payload unless they held escapes.
+struct State<'de, C: PrivateClaims> {
+    identity: Option<Cow<'de, str>>,
     kind: Option<TokenKind>,
     exp: Option<u64>,
     iat: Option<u64>,
     nbf: Option<u64>,
-    jti: Option<String>,
-    iss: Option<String>,
+    jti: Option<Cow<'de, str>>,
+    iss: Option<Cow<'de, str>>,
     aud: Option<Vec<String>>,
-    role: Option<String>,
+    role: Option<Cow<'de, str>>,
     scopes: Option<Vec<String>>,
     fresh: Option<bool>,
-    csrf: Option<String>,
+    csrf: Option<Cow<'de, str>>,
     public: Map<String, Value>,
     private: C::Partial,
 }
 
-impl<C: PrivateClaims> Default for State<C> {
+impl<C: PrivateClaims> Default for State<'_, C> {
     fn default() -> Self {
         Self {
             identity: None,
@@ -434,36 +482,66 @@ impl<C: PrivateClaims> Default for State<C> {
     }
 }
 
-impl<C: PrivateClaims> State<C> {
-    fn finish(self, names: &ClaimNames) -> Result<Claims<C>, ParseError> {
+impl<C: PrivateClaims> State<'_, C> {
+    fn finish(self, names: &ClaimNames, raw: &str) -> Result<Claims<C>, ParseError> {
         let claim = |n: &str| ParseError::Claim(Cow::Owned(n.to_owned()));
+        let identity = self.identity.ok_or_else(|| claim(&names.identity))?;
+        let kind = self.kind.ok_or_else(|| claim(&names.token_type))?;
+        let exp = self.exp.ok_or(ParseError::Claim(Cow::Borrowed("exp")))?;
+        let jti = self.jti.ok_or(ParseError::Claim(Cow::Borrowed("jti")))?;
+        let private = C::finish(self.private).map_err(|_| ParseError::Private)?;
+        let optional = [&self.iss, &self.role, &self.csrf];
+        let len = raw.len()
+            + identity.len()
+            + jti.len()
+            + optional
+                .iter()
+                .map(|s| s.as_ref().map_or(0, |s| s.len()))
+                .sum::<usize>();
+        let mut text = String::with_capacity(len);
+        let mut push = |s: &str| {
+            let start = text.len();
+            text.push_str(s);
+            Span {
+                start,
+                end: text.len(),
+            }
+        };
+        let raw = push(raw);
+        let identity = push(&identity);
+        let jti = push(&jti);
+        let iss = self.iss.as_deref().map(&mut push);
+        let role = self.role.as_deref().map(&mut push);
+        let csrf = self.csrf.as_deref().map(&mut push);
         Ok(Claims {
-            identity: self.identity.ok_or_else(|| claim(&names.identity))?,
-            kind: self.kind.ok_or_else(|| claim(&names.token_type))?,
-            exp: self.exp.ok_or(ParseError::Claim(Cow::Borrowed("exp")))?,
+            text: text.into_boxed_str(),
+            raw,
+            identity,
+            jti,
+            iss,
+            role,
+            csrf,
+            kind,
+            exp,
             iat: self.iat,
             nbf: self.nbf,
-            jti: self.jti.ok_or(ParseError::Claim(Cow::Borrowed("jti")))?,
-            iss: self.iss,
             aud: self.aud.unwrap_or_default(),
-            role: self.role,
             scopes: self.scopes.unwrap_or_default(),
             fresh: self.fresh.unwrap_or(false),
-            csrf: self.csrf,
             public: self.public,
-            private: C::finish(self.private).map_err(|_| ParseError::Private)?,
+            private,
         })
     }
 }
 
-struct ClaimsSeed<'a, C: PrivateClaims> {
+struct ClaimsSeed<'a, 'de, C: PrivateClaims> {
     names: &'a ClaimNames,
     prefix: Option<&'a str>,
-    state: &'a mut State<C>,
+    state: &'a mut State<'de, C>,
     failure: &'a mut Option<ParseError>,
 }
 
-impl<'de, C: PrivateClaims> DeserializeSeed<'de> for ClaimsSeed<'_, C> {
+impl<'de, C: PrivateClaims> DeserializeSeed<'de> for ClaimsSeed<'_, 'de, C> {
     type Value = ();
     fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<(), D::Error> {
         d.deserialize_map(self)
@@ -503,7 +581,7 @@ fn set_once<T, E: de::Error>(slot: &mut Option<T>, value: T) -> Result<(), E> {
     Ok(())
 }
 
-impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, C> {
+impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, 'de, C> {
     type Value = ();
 
     fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -531,11 +609,11 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, C> {
                 "exp" => typed!(st.exp, NumericDate, "exp", |v: NumericDate| v.0),
                 "iat" => typed!(st.iat, NumericDate, "iat", |v: NumericDate| v.0),
                 "nbf" => typed!(st.nbf, NumericDate, "nbf", |v: NumericDate| v.0),
-                "jti" => typed!(st.jti, String, "jti"),
-                "iss" => typed!(st.iss, String, "iss"),
+                "jti" => typed!(st.jti, Text<'de>, "jti", |v: Text<'de>| v.0),
+                "iss" => typed!(st.iss, Text<'de>, "iss", |v: Text<'de>| v.0),
                 "aud" => typed!(st.aud, Audience, "aud", |v: Audience| v.0),
                 "fresh" => typed!(st.fresh, bool, "fresh"),
-                CSRF_CLAIM => typed!(st.csrf, String, CSRF_CLAIM),
+                CSRF_CLAIM => typed!(st.csrf, Text<'de>, CSRF_CLAIM, |v: Text<'de>| v.0),
                 k if k == names.identity => {
                     let seed = IdentitySeed {
                         allow_integer: names.identity != "sub",
@@ -563,7 +641,7 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, C> {
                         }
                     }
                 }
-                k if k == names.role => typed!(st.role, String, names.role),
+                k if k == names.role => typed!(st.role, Text<'de>, names.role, |v: Text<'de>| v.0),
                 k if k == names.scopes => typed!(st.scopes, Vec<String>, names.scopes),
                 k => {
                     let field = match self.prefix {
@@ -625,7 +703,7 @@ mod tests {
     use super::*;
 
     fn parse(json: &str) -> Result<Claims<()>, ParseError> {
-        parse_claims::<()>(json.as_bytes(), &ClaimNames::default(), None)
+        parse_claims::<()>(json.as_bytes(), &ClaimNames::default(), None, "h.p.s")
     }
 
     const BASE: &str = r#""sub":"alice","type":"access","jti":"j","exp":10"#;
@@ -636,7 +714,7 @@ mod tests {
             r#"{{{BASE},"iat":5,"nbf":6.7,"iss":"me","aud":["a","b"],"role":"ADMIN","scopes":["x"],"fresh":true,"other":1}}"#
         ))
         .unwrap();
-        assert_eq!(c.identity, "alice");
+        assert_eq!(c.identity(), "alice");
         assert_eq!(c.kind, TokenKind::Access);
         assert_eq!((c.exp, c.iat, c.nbf), (10, Some(5), Some(6)));
         assert_eq!(c.aud, ["a", "b"]);
@@ -699,11 +777,30 @@ mod tests {
     }
 
     #[test]
+    fn string_claims_share_one_buffer_with_the_raw_token() {
+        let c = parse(
+            r#"{"sub":"alice","type":"access","jti":"f.u","exp":1,"iss":"me","role":"ADMIN","csrf":"c\u0073rf"}"#,
+        )
+        .unwrap();
+        assert_eq!(c.raw(), "h.p.s");
+        assert_eq!((c.identity(), c.jti()), ("alice", "f.u"));
+        assert_eq!(
+            (c.iss(), c.role(), c.csrf()),
+            (Some("me"), Some("ADMIN"), Some("csrf"))
+        );
+        let c = parse(r#"{"sub":"","type":"access","jti":"j","exp":1}"#).unwrap();
+        assert_eq!(
+            (c.identity(), c.iss(), c.role(), c.csrf()),
+            ("", None, None, None)
+        );
+    }
+
+    #[test]
     fn escaped_keys_and_values_are_read_like_plain_ones() {
         // Keys are borrowed from the payload when they hold no escape; escaped ones still work.
         let c = parse(r#"{"\u0073ub":"al\u0069ce","typ\u0065":"acc\u0065ss","jti":"j","exp":10}"#)
             .unwrap();
-        assert_eq!(c.identity, "alice");
+        assert_eq!(c.identity(), "alice");
         assert_eq!(c.kind, TokenKind::Access);
         assert_eq!(
             parse(r#"{"sub":"a","\u0074ype":"access","jti":"j","exp":1,"e\u0078p":2}"#).err(),
@@ -730,8 +827,9 @@ mod tests {
             br#"{"user_id":42,"type":"access","jti":"j","exp":1}"#,
             &names,
             None,
+            "h.p.s",
         )
         .unwrap();
-        assert_eq!(c.identity, "42");
+        assert_eq!(c.identity(), "42");
     }
 }

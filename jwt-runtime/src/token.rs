@@ -21,7 +21,6 @@ pub struct Token<C = ()> {
 
 pub(crate) struct TokenData<C> {
     pub(crate) claims: Claims<C>,
-    pub(crate) raw: Box<str>,
 }
 
 impl<C> Clone for Token<C> {
@@ -37,12 +36,12 @@ impl<C: fmt::Debug> fmt::Debug for Token<C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let c = &self.inner.claims;
         f.debug_struct("Token")
-            .field("identity", &c.identity)
+            .field("identity", &c.identity())
             .field("kind", &c.kind)
-            .field("role", &c.role)
+            .field("role", &c.role())
             .field("scopes", &c.scopes)
             .field("fresh", &c.fresh)
-            .field("jti", &c.jti)
+            .field("jti", &c.jti())
             .field("exp", &c.exp)
             .field("private_claims", &c.private)
             .finish_non_exhaustive()
@@ -56,12 +55,12 @@ impl<C> Token<C> {
 
     /// The identity (`sub`, or the configured identity claim).
     pub fn identity(&self) -> &str {
-        &self.claims().identity
+        self.claims().identity()
     }
 
     /// The role, if the token has one.
     pub fn role(&self) -> Option<&str> {
-        self.claims().role.as_deref()
+        self.claims().role()
     }
 
     /// The scopes (empty when the token has none).
@@ -81,7 +80,7 @@ impl<C> Token<C> {
 
     /// The unique token id (`jti`).
     pub fn jti(&self) -> &str {
-        &self.claims().jti
+        self.claims().jti()
     }
 
     /// `iat`, seconds since the Unix epoch.
@@ -101,7 +100,7 @@ impl<C> Token<C> {
 
     /// `iss`.
     pub fn issuer(&self) -> Option<&str> {
-        self.claims().iss.as_deref()
+        self.claims().iss()
     }
 
     /// `aud` (a single audience is a list of one).
@@ -111,7 +110,7 @@ impl<C> Token<C> {
 
     /// The `csrf` claim of tokens issued for cookie transport.
     pub fn csrf(&self) -> Option<&str> {
-        self.claims().csrf.as_deref()
+        self.claims().csrf()
     }
 
     /// Claims that are neither registered, library nor private claims.
@@ -126,6 +125,6 @@ impl<C> Token<C> {
 
     /// The token as it was sent.
     pub fn raw(&self) -> &str {
-        &self.inner.raw
+        self.claims().raw()
     }
 }

@@ -170,20 +170,16 @@ pub(crate) fn verify<C: PrivateClaims>(
             .map_err(|_| AuthError::Malformed("the token payload is not base64url"))?;
         &heap
     };
-    let claims = parse_claims::<C>(payload_json, &cfg.names, cfg.prefix.as_deref()).map_err(
-        |e| match e {
+    let claims = parse_claims::<C>(payload_json, &cfg.names, cfg.prefix.as_deref(), token)
+        .map_err(|e| match e {
             ParseError::Malformed => {
                 AuthError::Malformed("the token payload is not a valid JSON object of claims")
             }
             ParseError::Claim(name) => AuthError::InvalidClaims(name),
             ParseError::Private => AuthError::InvalidPrivateClaims,
-        },
-    )?;
+        })?;
     check_claims(cfg, &claims, header_kind, kind, now)?;
-    let data = Arc::new(TokenData {
-        claims,
-        raw: token.into(),
-    });
+    let data = Arc::new(TokenData { claims });
     if let Some(cache) = cache {
         cache.insert(token, Arc::clone(&data));
     }
@@ -223,7 +219,7 @@ fn check_claims<C>(
     }
     // D6: the issuer is required and byte-equal when configured.
     if let Some(issuer) = &cfg.issuer
-        && claims.iss.as_deref() != Some(issuer.as_str())
+        && claims.iss() != Some(issuer.as_str())
     {
         return Err(AuthError::WrongIssuer);
     }
