@@ -345,7 +345,6 @@ pub(crate) struct Span {
 }
 
 /// Every claim of a verified token, read in one pass. No `Debug`: the buffer holds the token.
-#[derive(Clone)]
 pub(crate) struct Claims<C> {
     /// The token as it was sent, then the identity, `jti`, `iss`, role and `csrf`: one
     /// allocation for all of them, which the spans below point into.

@@ -16,11 +16,7 @@ use crate::claims::{Claims, TokenKind};
 ///
 /// `C` is the application's [`PrivateClaims`](crate::PrivateClaims) type (`()` for none).
 pub struct Token<C = ()> {
-    pub(crate) inner: Arc<TokenData<C>>,
-}
-
-pub(crate) struct TokenData<C> {
-    pub(crate) claims: Claims<C>,
+    pub(crate) inner: Arc<Claims<C>>,
 }
 
 impl<C> Clone for Token<C> {
@@ -34,7 +30,7 @@ impl<C> Clone for Token<C> {
 impl<C: fmt::Debug> fmt::Debug for Token<C> {
     /// Never prints the raw token.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let c = &self.inner.claims;
+        let c = &self.inner;
         f.debug_struct("Token")
             .field("identity", &c.identity())
             .field("kind", &c.kind)
@@ -50,7 +46,7 @@ impl<C: fmt::Debug> fmt::Debug for Token<C> {
 
 impl<C> Token<C> {
     fn claims(&self) -> &Claims<C> {
-        &self.inner.claims
+        &self.inner
     }
 
     /// The identity (`sub`, or the configured identity claim).

@@ -14,7 +14,7 @@ use std::any::Any;
 use std::collections::HashMap;
 use std::sync::{Arc, RwLock};
 
-/// A verified token's data, with its private-claims type erased (`TokenData<C>`).
+/// A verified token's claims, with their private-claims type erased (`Claims<C>`).
 type Erased = Arc<dyn Any + Send + Sync>;
 
 /// Independent locks, so that requests carrying different tokens do not contend.

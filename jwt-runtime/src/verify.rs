@@ -10,7 +10,7 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use crate::claims::{Claims, Header, ParseError, PrivateClaims, TokenKind, parse_claims};
 use crate::config::{Inner, Jwt};
 use crate::error::AuthError;
-use crate::token::{Token, TokenData};
+use crate::token::Token;
 
 /// Seconds since the Unix epoch.
 pub(crate) fn now() -> u64 {
@@ -110,9 +110,9 @@ pub(crate) fn verify<C: PrivateClaims>(
     // This exact string verified before: what follows from the string alone holds again;
     // what depends on the moment or the route is checked below as for any token.
     let cache = cfg.token_cache.as_ref();
-    if let Some(data) = cache.and_then(|c| c.get::<TokenData<C>>(token)) {
-        check_claims(cfg, &data.claims, None, kind, now)?;
-        return Ok(Token { inner: data });
+    if let Some(claims) = cache.and_then(|c| c.get::<Claims<C>>(token)) {
+        check_claims(cfg, &claims, None, kind, now)?;
+        return Ok(Token { inner: claims });
     }
     // A1: exactly three segments.
     let mut segments = token.split('.');
@@ -179,11 +179,11 @@ pub(crate) fn verify<C: PrivateClaims>(
             ParseError::Private => AuthError::InvalidPrivateClaims,
         })?;
     check_claims(cfg, &claims, header_kind, kind, now)?;
-    let data = Arc::new(TokenData { claims });
+    let claims = Arc::new(claims);
     if let Some(cache) = cache {
-        cache.insert(token, Arc::clone(&data));
+        cache.insert(token, Arc::clone(&claims));
     }
-    Ok(Token { inner: data })
+    Ok(Token { inner: claims })
 }
 
 /// The checks of a decoded token that depend on the kind asked for, the clock and the
@@ -346,7 +346,7 @@ mod token_cache {
             cfg.token_cache
                 .as_ref()
                 .unwrap()
-                .get::<TokenData<()>>(&forged)
+                .get::<Claims<()>>(&forged)
                 .is_none()
         );
         jwt.verify_access::<()>(&t).unwrap();
@@ -354,7 +354,7 @@ mod token_cache {
             cfg.token_cache
                 .as_ref()
                 .unwrap()
-                .get::<TokenData<()>>(&t)
+                .get::<Claims<()>>(&t)
                 .is_some()
         );
     }
