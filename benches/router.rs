@@ -1,5 +1,7 @@
 //! In-process cost of a request through the router (no network): an open route against the
 //! same route behind `#[jwt_required]` and `#[scoped]`, so the figure is the guard's own cost.
+//! Group `router` is the default configuration, where the repeated token is found in the
+//! verified-token cache; group `router_token_cache_off` verifies it in full every time.
 //!
 //! `cargo bench --bench router`
 
@@ -33,40 +35,43 @@ async fn scoped_route() -> &'static str {
 }
 
 fn bench(c: &mut Criterion) {
-    let jwt = Jwt::builder()
-        .secret(b"a-benchmark-secret-of-at-least-32-bytes!")
-        .build()
-        .expect("config");
-    let token = jwt
-        .access_token("alice")
-        .scopes(["user:read"])
-        .sign()
-        .expect("sign");
-    let auth = format!("Bearer {token}");
-    let mut router: Router = Router::new()
-        .route("/open", get(open))
-        .route("/guarded", get(guarded))
-        .route("/token", get(with_token))
-        .route("/scoped", get(scoped_route))
-        .layer(jwt.layer());
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    let mut g = c.benchmark_group("router");
-    for path in ["/open", "/guarded", "/token", "/scoped"] {
-        g.bench_function(path.trim_start_matches('/'), |b| {
-            b.iter(|| {
-                let req = Request::get(path)
-                    .header("authorization", &auth)
-                    .body(Body::empty())
-                    .expect("request");
-                let res = rt.block_on(router.call(req)).expect("infallible");
-                assert!(res.status().is_success());
-                black_box(res)
-            })
-        });
+    for (group, cache) in [("router", None), ("router_token_cache_off", Some(0))] {
+        let mut builder = Jwt::builder().secret(b"a-benchmark-secret-of-at-least-32-bytes!");
+        if let Some(capacity) = cache {
+            builder = builder.token_cache(capacity);
+        }
+        let jwt = builder.build().expect("config");
+        let token = jwt
+            .access_token("alice")
+            .scopes(["user:read"])
+            .sign()
+            .expect("sign");
+        let auth = format!("Bearer {token}");
+        let mut router: Router = Router::new()
+            .route("/open", get(open))
+            .route("/guarded", get(guarded))
+            .route("/token", get(with_token))
+            .route("/scoped", get(scoped_route))
+            .layer(jwt.layer());
+        let mut g = c.benchmark_group(group);
+        for path in ["/open", "/guarded", "/token", "/scoped"] {
+            g.bench_function(path.trim_start_matches('/'), |b| {
+                b.iter(|| {
+                    let req = Request::get(path)
+                        .header("authorization", &auth)
+                        .body(Body::empty())
+                        .expect("request");
+                    let res = rt.block_on(router.call(req)).expect("infallible");
+                    assert!(res.status().is_success());
+                    black_box(res)
+                })
+            });
+        }
+        g.finish();
     }
-    g.finish();
 }
 
 criterion_group!(benches, bench);

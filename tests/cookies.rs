@@ -153,6 +153,8 @@ async fn csrf_rows() {
     // GET needs no CSRF header.
     let r = s.get_with("/read", &[("cookie", &cookie)]).await;
     assert_eq!((r.status, r.body.clone()), (200, json!("alice")));
+    // That GET left the token in the verified-token cache (on by default), so every check
+    // below runs on a cache hit: CSRF is checked per request, never cached.
     // POST without the header.
     let r = s
         .post_json("/write", &[("cookie", &cookie)], &json!({"x": 1}))

@@ -30,6 +30,8 @@ pub const DEFAULT_LEEWAY: Duration = Duration::from_secs(5);
 pub const DEFAULT_MAX_TOKEN_BYTES: usize = 8 * 1024;
 /// Default largest request body of the built-in login and refresh endpoints: 64 KiB.
 pub const DEFAULT_AUTH_BODY_LIMIT: usize = 64 * 1024;
+/// Default capacity of the [verified-token cache](JwtBuilder::token_cache): 4,096 tokens.
+pub const DEFAULT_TOKEN_CACHE: usize = 4096;
 /// Default time a guarded request waits for the revocation store before failing closed.
 pub const DEFAULT_REVOCATION_TIMEOUT: Duration = Duration::from_millis(500);
 
@@ -307,7 +309,7 @@ impl Default for JwtBuilder {
                 refresh_token_name: "refresh_token".into(),
                 body_limit: DEFAULT_AUTH_BODY_LIMIT,
             },
-            token_cache: 0,
+            token_cache: DEFAULT_TOKEN_CACHE,
         }
     }
 }
@@ -580,16 +582,21 @@ impl JwtBuilder {
         self
     }
 
-    /// Remembers about `capacity` verified tokens with their decoded claims, keyed by the
-    /// whole token string. A token presented again skips the signature check and the decoding
-    /// (both depend only on the token string and this configuration), but `exp`, `nbf` and
-    /// `iat`, the token kind, custom claims and revocation are still checked on every request.
-    /// Off by default (0).
+    /// The verified-token cache: remembers up to `capacity` tokens that verified (rounded up
+    /// to a power of two; default 4,096, at most 1,048,576), with their decoded claims, keyed
+    /// by the whole token string. `0` turns it off.
     ///
-    /// Worth it for RS*/PS*/ES*/EdDSA, where the signature check is 10 to 25 times the rest
-    /// of verification, and for busy HMAC services where clients reuse their token. The cost:
-    /// memory for about `capacity` tokens and their claims, and a hit answers faster than a
-    /// miss, which tells a client holding a token whether it was used recently.
+    /// A token presented again skips the signature check and the decoding, which depend only
+    /// on the token string and this configuration. Everything else is checked on every
+    /// request, hit or miss: `exp`, `nbf` and `iat` against the clock, the token kind the
+    /// route asks for, custom claims, CSRF and revocation. Only tokens that verified are
+    /// stored; any other string, however close, is verified in full. A repeat token then
+    /// costs about 0.15 µs whatever the algorithm (a full HS256 check about 1.1 µs, RS256
+    /// 13 µs, ES256 34 µs).
+    ///
+    /// The cost: about 1 KiB per cached token (the token string and its claims), so about
+    /// 4 MiB once 4,096 different tokens were seen; and a hit answers sooner than a miss,
+    /// which tells a client holding a token whether that exact token was used recently.
     ///
     /// ```
     /// # let jwt = jwt_runtime::Jwt::builder().secret([7u8; 32]).token_cache(10_000).build()?;
@@ -628,7 +635,7 @@ impl JwtBuilder {
     /// | `JWT_LEEWAY_SECS` | clock skew | 5 |
     /// | `JWT_PRIVATE_CLAIM_PREFIX` | private claim prefix | none |
     /// | `JWT_TOKEN_LOCATIONS` | ordered, comma separated: `header`, `cookie`, `query` | `header` |
-    /// | `JWT_TOKEN_CACHE` | capacity of the [verified-token cache](JwtBuilder::token_cache) | 0 (off) |
+    /// | `JWT_TOKEN_CACHE` | capacity of the [verified-token cache](JwtBuilder::token_cache), `0` for off | 4096 |
     ///
     /// A malformed value is an error naming the variable. A missing secret or key is
     /// reported by [`build`](JwtBuilder::build), so the caller can still supply one.
@@ -751,6 +758,12 @@ impl JwtBuilder {
         }
         if self.refresh_ttl.is_zero() {
             return Err(invalid("refresh_ttl", "must be more than zero"));
+        }
+        if self.token_cache > crate::tokencache::MAX_CAPACITY {
+            return Err(invalid(
+                "token_cache",
+                "at most 1048576 tokens (its slots are allocated at build)",
+            ));
         }
         if self.leeway > Duration::from_secs(300) {
             return Err(invalid(
@@ -1135,8 +1148,28 @@ mod tests {
         assert!(
             matches!(&err, Some(ConfigError::InvalidEnv { var, .. }) if var == "JWT_LEEWAY_SECS")
         );
-        let cached = env(&[("JWT_SECRET", &"k".repeat(32)), ("JWT_TOKEN_CACHE", "100")]);
-        assert!(cached.unwrap().build().unwrap().inner.token_cache.is_some());
+        let cache = |vars: &[(&str, &str)]| {
+            env(vars)
+                .and_then(JwtBuilder::build)
+                .map(|jwt| jwt.inner.token_cache.as_ref().map(|c| c.capacity()))
+        };
+        let secret = "k".repeat(32);
+        assert_eq!(cache(&[("JWT_SECRET", &secret)]), Ok(Some(4096)));
+        let set = [("JWT_SECRET", secret.as_str()), ("JWT_TOKEN_CACHE", "100")];
+        assert_eq!(cache(&set), Ok(Some(128)));
+        let off = [("JWT_SECRET", secret.as_str()), ("JWT_TOKEN_CACHE", "0")];
+        assert_eq!(cache(&off), Ok(None));
+        let huge = [
+            ("JWT_SECRET", secret.as_str()),
+            ("JWT_TOKEN_CACHE", "2000000"),
+        ];
+        assert!(matches!(
+            cache(&huge),
+            Err(ConfigError::Invalid {
+                setting: "token_cache",
+                ..
+            })
+        ));
         let err = env(&[("JWT_TOKEN_CACHE", "lots")]).err();
         assert!(
             matches!(&err, Some(ConfigError::InvalidEnv { var, .. }) if var == "JWT_TOKEN_CACHE")

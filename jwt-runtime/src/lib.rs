@@ -28,7 +28,7 @@ mod verify;
 pub use claims::{ClaimNames, ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
 pub use config::{
     ConfigError, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, DEFAULT_REFRESH_TTL,
-    DEFAULT_REVOCATION_TIMEOUT, Jwt, JwtBuilder,
+    DEFAULT_REVOCATION_TIMEOUT, DEFAULT_TOKEN_CACHE, Jwt, JwtBuilder,
 };
 pub use cookies::{CookieConfig, SameSite};
 pub use custom::CustomClaim;

@@ -1,4 +1,4 @@
-//! An optional, bounded cache of verified tokens, keyed by the whole token string.
+//! The bounded cache of verified tokens, keyed by the whole token string (on by default).
 //!
 //! What verification learns from a token string is a pure function of that string and the
 //! handle's fixed configuration (keys, algorithm, claim names, prefix, issuer, audience): the
@@ -6,61 +6,114 @@
 //! checks. So the exact string that verified once yields the same claims again, and the cache
 //! keeps them, shared behind an `Arc`. What depends on the moment or on other state is checked
 //! on every request even on a hit: `exp`, `nbf` and `iat` against the clock, the kind the
-//! route asks for, the custom claims, and (by the caller) revocation. A token differing in any
-//! byte, another encoding of the same signature included, is another key and is verified in
-//! full. Only tokens that verified are stored, so a forger cannot fill the cache.
+//! route asks for, the custom claims, and (by the caller) revocation and CSRF. A token
+//! differing in any byte, another encoding of the same signature included, is another key and
+//! is verified in full. Only tokens that verified are stored, so a forger cannot fill it.
+//!
+//! The layout is fixed at build: `capacity` slots (a power of two) in sets of [`WAYS`], spread
+//! over [`SHARDS`] locks. A token's set is chosen by a hash with a key drawn at random for each
+//! handle (std's SipHash), so nobody outside can aim tokens at one set; a full set forgets its
+//! oldest entry. The string itself is compared only when the 64-bit keyed hash matches, which
+//! for a string that is not the cached one happens with probability 2^-64.
 
 use std::any::Any;
-use std::collections::HashMap;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, RwLock};
 
-/// A verified token's claims, with their private-claims type erased (`Claims<C>`).
-type Erased = Arc<dyn Any + Send + Sync>;
+/// A verified token's decoded claims (`Claims<C>`), which hold the token string they came
+/// from. The private-claims type `C` is erased; [`TokenCache::get`] finds it again.
+pub(crate) trait Verified: Any + Send + Sync {
+    /// The token string, as presented.
+    fn token(&self) -> &str;
+    /// The same data, for a checked downcast to the concrete type.
+    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
+}
 
 /// Independent locks, so that requests carrying different tokens do not contend.
 const SHARDS: usize = 8;
+/// Entries per set: a few tokens whose hashes collide, or one token read with two
+/// private-claims types on different routes, are kept side by side.
+const WAYS: usize = 4;
+/// The smallest layout: one set per shard.
+const MIN_SLOTS: usize = SHARDS * WAYS;
+/// The largest capacity accepted (the slots, 24 bytes each, are allocated at build).
+pub(crate) const MAX_CAPACITY: usize = 1 << 20;
 
-/// Remembers about `capacity` verified tokens and their decoded claims.
+struct Slot {
+    hash: u64,
+    data: Arc<dyn Verified>,
+}
+
+/// One lock's share of the slots, set after set.
+type Shard = RwLock<Box<[Option<Slot>]>>;
+
+/// A lookup that found nothing: the token's keyed hash, for [`TokenCache::insert`] once the
+/// token verified (so it is hashed once per request).
+pub(crate) struct Miss(u64);
+
+/// Remembers up to `capacity` (rounded up to a power of two) verified tokens and their
+/// decoded claims.
 pub(crate) struct TokenCache {
-    shards: [RwLock<HashMap<Box<str>, Erased>>; SHARDS],
-    per_shard: usize,
+    keys: RandomState,
+    shards: [Shard; SHARDS],
+    /// Sets per shard, minus one (a power of two minus one).
+    set_mask: usize,
 }
 
 impl TokenCache {
+    /// `capacity` is at most [`MAX_CAPACITY`] (the builder checks it); at least
+    /// [`MIN_SLOTS`] slots are made.
     pub(crate) fn new(capacity: usize) -> Self {
+        let slots = capacity.clamp(MIN_SLOTS, MAX_CAPACITY).next_power_of_two();
+        let per_shard = slots / SHARDS;
         Self {
-            shards: std::array::from_fn(|_| RwLock::new(HashMap::new())),
-            per_shard: (capacity / SHARDS).max(1),
+            keys: RandomState::new(),
+            shards: std::array::from_fn(|_| {
+                RwLock::new(std::iter::repeat_with(|| None).take(per_shard).collect())
+            }),
+            set_mask: per_shard / WAYS - 1,
         }
     }
 
-    fn shard(&self, token: &str) -> &RwLock<HashMap<Box<str>, Erased>> {
-        // The last characters encode signature bytes, evenly spread for genuine tokens (and
-        // only genuine tokens are stored). Each shard's map hashes with a random key.
-        let i = token
-            .as_bytes()
-            .iter()
-            .rev()
-            .take(2)
-            .fold(0usize, |acc, &b| acc * 31 + usize::from(b));
-        &self.shards[i % SHARDS]
+    /// The total number of slots.
+    #[cfg(test)]
+    pub(crate) fn capacity(&self) -> usize {
+        (self.set_mask + 1) * WAYS * SHARDS
+    }
+
+    /// The shard and the range of its slots that a hash maps to.
+    fn place(&self, hash: u64) -> (&Shard, std::ops::Range<usize>) {
+        // Truncating is intended: the low bits pick the shard, the next ones the set.
+        let h = hash as usize;
+        let set = (h / SHARDS) & self.set_mask;
+        (&self.shards[h % SHARDS], set * WAYS..(set + 1) * WAYS)
     }
 
     /// The data of this exact token string if it verified before and was read with the same
-    /// private-claims type `T`.
-    pub(crate) fn get<T: Any + Send + Sync>(&self, token: &str) -> Option<Arc<T>> {
-        let entry = self.shard(token).read().ok()?.get(token).cloned()?;
-        entry.downcast::<T>().ok()
+    /// private-claims type `T`; otherwise the [`Miss`] to insert it with.
+    pub(crate) fn get<T: Verified>(&self, token: &str) -> Result<Arc<T>, Miss> {
+        let hash = self.keys.hash_one(token);
+        let (shard, set) = self.place(hash);
+        let Ok(slots) = shard.read() else {
+            return Err(Miss(hash));
+        };
+        slots[set]
+            .iter()
+            .flatten()
+            .filter(|s| s.hash == hash && s.data.token() == token)
+            .find_map(|s| Arc::clone(&s.data).into_any().downcast::<T>().ok())
+            .ok_or(Miss(hash))
     }
 
-    /// Records a token that just verified in full. A full shard starts over: the bound holds,
-    /// and a forgotten token is simply verified in full again.
-    pub(crate) fn insert<T: Any + Send + Sync>(&self, token: &str, data: Arc<T>) {
-        if let Ok(mut map) = self.shard(token).write() {
-            if map.len() >= self.per_shard && !map.contains_key(token) {
-                map.clear();
-            }
-            map.insert(token.into(), data);
+    /// Records a token that just verified in full, as the newest entry of its set (the
+    /// oldest one leaves).
+    pub(crate) fn insert(&self, miss: Miss, data: Arc<dyn Verified>) {
+        debug_assert_eq!(miss.0, self.keys.hash_one(data.token()));
+        let (shard, set) = self.place(miss.0);
+        if let Ok(mut slots) = shard.write() {
+            let ways = &mut slots[set];
+            ways.rotate_right(1);
+            ways[0] = Some(Slot { hash: miss.0, data });
         }
     }
 
@@ -68,7 +121,7 @@ impl TokenCache {
     fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.read().map_or(0, |m| m.len()))
+            .map(|s| s.read().map_or(0, |slots| slots.iter().flatten().count()))
             .sum()
     }
 }
@@ -77,19 +130,88 @@ impl TokenCache {
 mod tests {
     use super::*;
 
-    #[test]
-    fn exact_typed_and_bounded() {
-        let c = TokenCache::new(16);
-        c.insert("a.b.c", Arc::new(1u32));
-        assert_eq!(c.get::<u32>("a.b.c").as_deref(), Some(&1));
-        // Another private-claims type is a miss, not a wrong cast.
-        assert_eq!(c.get::<u64>("a.b.c"), None);
-        assert_eq!(c.get::<u32>("a.b.C"), None);
-        assert_eq!(c.get::<u32>("a.b"), None);
-        for i in 0..1000 {
-            c.insert(&format!("x.y.{i}"), Arc::new(i));
+    struct Entry<T>(String, T);
+
+    impl<T: Send + Sync + 'static> Verified for Entry<T> {
+        fn token(&self) -> &str {
+            &self.0
         }
-        assert!(c.len() <= 16, "{} entries", c.len());
-        assert_eq!(c.get::<i32>("x.y.999").as_deref(), Some(&999));
+        fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
+            self
+        }
+    }
+
+    fn put<T: Send + Sync + 'static>(c: &TokenCache, token: &str, value: T) {
+        if let Err(miss) = c.get::<Entry<T>>(token) {
+            c.insert(miss, Arc::new(Entry(token.to_owned(), value)));
+        }
+    }
+
+    fn value<T: Copy + Send + Sync + 'static>(c: &TokenCache, token: &str) -> Option<T> {
+        c.get::<Entry<T>>(token).ok().map(|e| e.1)
+    }
+
+    #[test]
+    fn exact_strings_only() {
+        let c = TokenCache::new(64);
+        put(&c, "a.b.c", 1u32);
+        assert_eq!(value::<u32>(&c, "a.b.c"), Some(1));
+        for other in ["a.b.C", "a.b", "a.b.c.", "", " a.b.c"] {
+            assert_eq!(value::<u32>(&c, other), None, "{other:?}");
+        }
+    }
+
+    #[test]
+    fn another_type_is_a_miss_and_both_types_can_be_kept() {
+        let c = TokenCache::new(64);
+        put(&c, "a.b.c", 1u32);
+        // Another private-claims type is a miss, never a wrong cast.
+        assert_eq!(value::<u64>(&c, "a.b.c"), None);
+        put(&c, "a.b.c", 2u64);
+        assert_eq!(value::<u64>(&c, "a.b.c"), Some(2));
+        assert_eq!(value::<u32>(&c, "a.b.c"), Some(1));
+    }
+
+    #[test]
+    fn the_bound_holds_and_recent_tokens_stay() {
+        let c = TokenCache::new(100);
+        assert_eq!(c.capacity(), 128);
+        for i in 0..10_000u32 {
+            put(&c, &format!("x.y.{i}"), i);
+        }
+        assert!(c.len() <= 128, "{} entries", c.len());
+        assert!(c.len() >= 64, "{} entries: the slots are used", c.len());
+        // The newest entry of a set is never the one that leaves.
+        assert_eq!(value::<u32>(&c, "x.y.9999"), Some(9999));
+        // Any WAYS tokens are kept together, whatever their hashes: the smallest cache has
+        // one set per shard.
+        let c = TokenCache::new(1);
+        for round in 0..3 {
+            for i in 0..WAYS {
+                let token = format!("p.q.{i}");
+                if round > 0 {
+                    assert_eq!(value::<usize>(&c, &token), Some(i), "{token} round {round}");
+                } else {
+                    put(&c, &token, i);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn capacities_are_rounded_and_bounded() {
+        assert_eq!(TokenCache::new(1).capacity(), MIN_SLOTS);
+        assert_eq!(TokenCache::new(4096).capacity(), 4096);
+        assert_eq!(TokenCache::new(4097).capacity(), 8192);
+    }
+
+    #[test]
+    fn each_handle_has_its_own_hash_key() {
+        let (a, b) = (TokenCache::new(64), TokenCache::new(64));
+        let differ = (0..8).any(|i| {
+            let t = format!("t.{i}");
+            a.keys.hash_one(&t) != b.keys.hash_one(&t)
+        });
+        assert!(differ);
     }
 }
