@@ -11,10 +11,11 @@
 //! is verified in full. Only tokens that verified are stored, so a forger cannot fill it.
 //!
 //! The layout is fixed at build: `capacity` slots (a power of two) in sets of [`WAYS`], spread
-//! over [`SHARDS`] locks. A token's set is chosen by a hash with a key drawn at random for each
-//! handle (std's SipHash), so nobody outside can aim tokens at one set; a full set forgets its
-//! oldest entry. The string itself is compared only when the 64-bit keyed hash matches, which
-//! for a string that is not the cached one happens with probability 2^-64.
+//! over [`SHARDS`] locks; a full set forgets its oldest entry. A token's set is chosen by a
+//! hash of its last [`TAIL`] characters (signature bytes, which are uniformly spread for the
+//! genuine tokens stored here) with a key drawn at random for each handle (std's SipHash), so
+//! nobody outside can aim tokens at one set. A hit needs the whole string to be equal,
+//! compared without stopping at the first difference.
 
 use std::any::Any;
 use std::hash::{BuildHasher, RandomState};
@@ -36,6 +37,10 @@ const SHARDS: usize = 8;
 const WAYS: usize = 4;
 /// The smallest layout: one set per shard.
 const MIN_SLOTS: usize = SHARDS * WAYS;
+/// How many of a token's last characters place it. 32 base64url characters are 192 bits of
+/// signature (HS256 signatures have 43 characters, ES256 86, RS256 342); hashing only them
+/// keeps a lookup short whatever the claims.
+const TAIL: usize = 32;
 /// The largest capacity accepted (the slots, 24 bytes each, are allocated at build).
 pub(crate) const MAX_CAPACITY: usize = 1 << 20;
 
@@ -81,6 +86,12 @@ impl TokenCache {
         (self.set_mask + 1) * WAYS * SHARDS
     }
 
+    fn hash(&self, token: &str) -> u64 {
+        let bytes = token.as_bytes();
+        self.keys
+            .hash_one(&bytes[bytes.len().saturating_sub(TAIL)..])
+    }
+
     /// The shard and the range of its slots that a hash maps to.
     fn place(&self, hash: u64) -> (&Shard, std::ops::Range<usize>) {
         // Truncating is intended: the low bits pick the shard, the next ones the set.
@@ -92,7 +103,7 @@ impl TokenCache {
     /// The data of this exact token string if it verified before and was read with the same
     /// private-claims type `T`; otherwise the [`Miss`] to insert it with.
     pub(crate) fn get<T: Verified>(&self, token: &str) -> Result<Arc<T>, Miss> {
-        let hash = self.keys.hash_one(token);
+        let hash = self.hash(token);
         let (shard, set) = self.place(hash);
         let Ok(slots) = shard.read() else {
             return Err(Miss(hash));
@@ -100,7 +111,7 @@ impl TokenCache {
         slots[set]
             .iter()
             .flatten()
-            .filter(|s| s.hash == hash && s.data.token() == token)
+            .filter(|s| s.hash == hash && same(s.data.token(), token))
             .find_map(|s| Arc::clone(&s.data).into_any().downcast::<T>().ok())
             .ok_or(Miss(hash))
     }
@@ -108,7 +119,7 @@ impl TokenCache {
     /// Records a token that just verified in full, as the newest entry of its set (the
     /// oldest one leaves).
     pub(crate) fn insert(&self, miss: Miss, data: Arc<dyn Verified>) {
-        debug_assert_eq!(miss.0, self.keys.hash_one(data.token()));
+        debug_assert_eq!(miss.0, self.hash(data.token()));
         let (shard, set) = self.place(miss.0);
         if let Ok(mut slots) = shard.write() {
             let ways = &mut slots[set];
@@ -124,6 +135,16 @@ impl TokenCache {
             .map(|s| s.read().map_or(0, |slots| slots.iter().flatten().count()))
             .sum()
     }
+}
+
+/// Whole-string equality that reads every byte (no early exit, so the time does not tell how
+/// much of a string matched); the lengths are compared first, they are not secret.
+fn same(a: &str, b: &str) -> bool {
+    a.len() == b.len()
+        && a.bytes()
+            .zip(b.bytes())
+            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
+            == 0
 }
 
 #[cfg(test)]
@@ -159,6 +180,20 @@ mod tests {
         for other in ["a.b.C", "a.b", "a.b.c.", "", " a.b.c"] {
             assert_eq!(value::<u32>(&c, other), None, "{other:?}");
         }
+    }
+
+    #[test]
+    fn strings_sharing_the_placing_tail_are_still_told_apart() {
+        let c = TokenCache::new(64);
+        let tail = "s".repeat(TAIL);
+        let (a, b) = (format!("a.b.{tail}"), format!("x.y.{tail}"));
+        put(&c, &a, 1u32);
+        assert_eq!(value::<u32>(&c, &b), None);
+        put(&c, &b, 2u32);
+        assert_eq!(value::<u32>(&c, &a), Some(1));
+        assert_eq!(value::<u32>(&c, &b), Some(2));
+        assert_eq!(value::<u32>(&c, &tail), None);
+        assert!(same(&a, &a) && !same(&a, &b) && !same(&a, &a[1..]));
     }
 
     #[test]
@@ -210,7 +245,7 @@ mod tests {
         let (a, b) = (TokenCache::new(64), TokenCache::new(64));
         let differ = (0..8).any(|i| {
             let t = format!("t.{i}");
-            a.keys.hash_one(&t) != b.keys.hash_one(&t)
+            a.hash(&t) != b.hash(&t)
         });
         assert!(differ);
     }
