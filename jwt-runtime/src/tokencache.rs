@@ -10,15 +10,16 @@
 //! differing in any byte, another encoding of the same signature included, is another key and
 //! is verified in full. Only tokens that verified are stored, so a forger cannot fill it.
 //!
-//! The layout is fixed at build: `capacity` slots (a power of two) in sets of [`WAYS`], spread
-//! over [`SHARDS`] locks; a full set forgets its oldest entry. A token's set is chosen by a
-//! hash of its last [`TAIL`] characters (signature bytes, which are uniformly spread for the
-//! genuine tokens stored here) with a key drawn at random for each handle (std's SipHash), so
-//! nobody outside can aim tokens at one set. A hit needs the whole string to be equal,
-//! compared without stopping at the first difference.
+//! Each handle has its own cache: [`SHARDS`] locks, each over a map of at most
+//! `capacity / SHARDS` entries that forgets its oldest entry when full (first in, first out).
+//! An entry is found by a hash of the token's last [`TAIL`] characters (signature bytes,
+//! uniformly spread for the genuine tokens stored here) and of the private-claims type, keyed
+//! at random for each handle (std's SipHash), so nobody outside can aim tokens at one shard. A
+//! hit needs the whole string to be equal, compared without stopping at the first difference.
 
-use std::any::Any;
-use std::hash::{BuildHasher, RandomState};
+use std::any::{Any, TypeId};
+use std::collections::{HashMap, VecDeque};
+use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
 use std::sync::{Arc, RwLock};
 
 /// A verified token's decoded claims (`Claims<C>`), which hold the token string they came
@@ -32,107 +33,126 @@ pub(crate) trait Verified: Any + Send + Sync {
 
 /// Independent locks, so that requests carrying different tokens do not contend.
 const SHARDS: usize = 8;
-/// Entries per set: a few tokens whose hashes collide, or one token read with two
-/// private-claims types on different routes, are kept side by side.
-const WAYS: usize = 4;
-/// The smallest layout: one set per shard.
-const MIN_SLOTS: usize = SHARDS * WAYS;
-/// How many of a token's last characters place it. 32 base64url characters are 192 bits of
+/// How many of a token's last characters find it. 32 base64url characters are 192 bits of
 /// signature (HS256 signatures have 43 characters, ES256 86, RS256 342); hashing only them
 /// keeps a lookup short whatever the claims.
 const TAIL: usize = 32;
-/// The largest capacity accepted (the slots, 24 bytes each, are allocated at build).
+/// The largest capacity accepted.
 pub(crate) const MAX_CAPACITY: usize = 1 << 20;
 
-struct Slot {
-    hash: u64,
-    data: Arc<dyn Verified>,
+/// The maps are keyed by a hash made with the handle's random key already: used as it is.
+#[derive(Default)]
+struct Prehashed(u64);
+
+impl Hasher for Prehashed {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+    fn write(&mut self, bytes: &[u8]) {
+        // Only `u64` keys are hashed here; any other input still gets a hash.
+        for &b in bytes {
+            self.0 = self.0.rotate_left(8) ^ u64::from(b);
+        }
+    }
+    fn write_u64(&mut self, n: u64) {
+        self.0 = n;
+    }
 }
 
-/// One lock's share of the slots, set after set.
-type Shard = RwLock<Box<[Option<Slot>]>>;
+#[derive(Default)]
+struct Shard {
+    entries: HashMap<u64, Arc<dyn Verified>, BuildHasherDefault<Prehashed>>,
+    /// The keys of `entries`, oldest first.
+    order: VecDeque<u64>,
+}
 
 /// A lookup that found nothing: the token's keyed hash, for [`TokenCache::insert`] once the
 /// token verified (so it is hashed once per request).
 pub(crate) struct Miss(u64);
 
-/// Remembers up to `capacity` (rounded up to a power of two) verified tokens and their
-/// decoded claims.
+/// Remembers up to `capacity` verified tokens (rounded up to a multiple of [`SHARDS`]) and
+/// their decoded claims.
 pub(crate) struct TokenCache {
     keys: RandomState,
-    shards: [Shard; SHARDS],
-    /// Sets per shard, minus one (a power of two minus one).
-    set_mask: usize,
+    shards: [RwLock<Shard>; SHARDS],
+    per_shard: usize,
 }
 
 impl TokenCache {
-    /// `capacity` is at most [`MAX_CAPACITY`] (the builder checks it); at least
-    /// [`MIN_SLOTS`] slots are made.
+    /// `capacity` is at most [`MAX_CAPACITY`] (the builder checks it). The maps are sized
+    /// for it here, so that requests do not grow them.
     pub(crate) fn new(capacity: usize) -> Self {
-        let slots = capacity.clamp(MIN_SLOTS, MAX_CAPACITY).next_power_of_two();
-        let per_shard = slots / SHARDS;
+        let per_shard = capacity.clamp(1, MAX_CAPACITY).div_ceil(SHARDS);
         Self {
             keys: RandomState::new(),
             shards: std::array::from_fn(|_| {
-                RwLock::new(std::iter::repeat_with(|| None).take(per_shard).collect())
+                RwLock::new(Shard {
+                    entries: HashMap::with_capacity_and_hasher(per_shard, Default::default()),
+                    order: VecDeque::with_capacity(per_shard),
+                })
             }),
-            set_mask: per_shard / WAYS - 1,
+            per_shard,
         }
     }
 
-    /// The total number of slots.
+    /// The most tokens it holds.
     #[cfg(test)]
     pub(crate) fn capacity(&self) -> usize {
-        (self.set_mask + 1) * WAYS * SHARDS
+        self.per_shard * SHARDS
     }
 
-    fn hash(&self, token: &str) -> u64 {
+    fn hash<T: 'static>(&self, token: &str) -> u64 {
         let bytes = token.as_bytes();
-        self.keys
-            .hash_one(&bytes[bytes.len().saturating_sub(TAIL)..])
+        let tail = &bytes[bytes.len().saturating_sub(TAIL)..];
+        self.keys.hash_one((tail, TypeId::of::<T>()))
     }
 
-    /// The shard and the range of its slots that a hash maps to.
-    fn place(&self, hash: u64) -> (&Shard, std::ops::Range<usize>) {
-        // Truncating is intended: the low bits pick the shard, the next ones the set.
-        let h = hash as usize;
-        let set = (h / SHARDS) & self.set_mask;
-        (&self.shards[h % SHARDS], set * WAYS..(set + 1) * WAYS)
+    fn shard(&self, hash: u64) -> &RwLock<Shard> {
+        // Bits the maps do not use: their low bits pick a bucket, their top 7 a tag.
+        &self.shards[(hash >> 32) as usize % SHARDS]
     }
 
     /// The data of this exact token string if it verified before and was read with the same
     /// private-claims type `T`; otherwise the [`Miss`] to insert it with.
     pub(crate) fn get<T: Verified>(&self, token: &str) -> Result<Arc<T>, Miss> {
-        let hash = self.hash(token);
-        let (shard, set) = self.place(hash);
-        let Ok(slots) = shard.read() else {
+        let hash = self.hash::<T>(token);
+        let Ok(shard) = self.shard(hash).read() else {
             return Err(Miss(hash));
         };
-        slots[set]
-            .iter()
-            .flatten()
-            .filter(|s| s.hash == hash && same(s.data.token(), token))
-            .find_map(|s| Arc::clone(&s.data).into_any().downcast::<T>().ok())
+        shard
+            .entries
+            .get(&hash)
+            .filter(|data| same(data.token(), token))
+            .and_then(|data| Arc::clone(data).into_any().downcast::<T>().ok())
             .ok_or(Miss(hash))
     }
 
-    /// Records a token that just verified in full, as the newest entry of its set (the
-    /// oldest one leaves).
-    pub(crate) fn insert(&self, miss: Miss, data: Arc<dyn Verified>) {
-        debug_assert_eq!(miss.0, self.hash(data.token()));
-        let (shard, set) = self.place(miss.0);
-        if let Ok(mut slots) = shard.write() {
-            let ways = &mut slots[set];
-            ways.rotate_right(1);
-            ways[0] = Some(Slot { hash: miss.0, data });
+    /// Records a token that just verified in full; a full shard forgets its oldest entry.
+    pub(crate) fn insert<T: Verified>(&self, miss: Miss, data: Arc<T>) {
+        let Miss(hash) = miss;
+        debug_assert_eq!(hash, self.hash::<T>(data.token()));
+        let Ok(mut shard) = self.shard(hash).write() else {
+            return;
+        };
+        let shard = &mut *shard;
+        if let Some(entry) = shard.entries.get_mut(&hash) {
+            *entry = data;
+            return;
         }
+        if shard.entries.len() >= self.per_shard
+            && let Some(oldest) = shard.order.pop_front()
+        {
+            shard.entries.remove(&oldest);
+        }
+        shard.entries.insert(hash, data);
+        shard.order.push_back(hash);
     }
 
     #[cfg(test)]
     fn len(&self) -> usize {
         self.shards
             .iter()
-            .map(|s| s.read().map_or(0, |slots| slots.iter().flatten().count()))
+            .map(|s| s.read().map_or(0, |s| s.entries.len()))
             .sum()
     }
 }
@@ -183,61 +203,58 @@ mod tests {
     }
 
     #[test]
-    fn strings_sharing_the_placing_tail_are_still_told_apart() {
+    fn strings_sharing_the_hashed_tail_are_still_told_apart() {
         let c = TokenCache::new(64);
         let tail = "s".repeat(TAIL);
         let (a, b) = (format!("a.b.{tail}"), format!("x.y.{tail}"));
         put(&c, &a, 1u32);
         assert_eq!(value::<u32>(&c, &b), None);
-        put(&c, &b, 2u32);
-        assert_eq!(value::<u32>(&c, &a), Some(1));
-        assert_eq!(value::<u32>(&c, &b), Some(2));
         assert_eq!(value::<u32>(&c, &tail), None);
+        assert_eq!(value::<u32>(&c, &a), Some(1));
         assert!(same(&a, &a) && !same(&a, &b) && !same(&a, &a[1..]));
     }
 
     #[test]
-    fn another_type_is_a_miss_and_both_types_can_be_kept() {
+    fn another_type_is_a_miss_and_both_types_are_kept() {
         let c = TokenCache::new(64);
         put(&c, "a.b.c", 1u32);
-        // Another private-claims type is a miss, never a wrong cast.
+        // Another private-claims type is a miss, never a wrong cast...
         assert_eq!(value::<u64>(&c, "a.b.c"), None);
+        // ...and one token read on two routes with two types is kept for both.
         put(&c, "a.b.c", 2u64);
         assert_eq!(value::<u64>(&c, "a.b.c"), Some(2));
         assert_eq!(value::<u32>(&c, "a.b.c"), Some(1));
     }
 
     #[test]
-    fn the_bound_holds_and_recent_tokens_stay() {
+    fn the_bound_holds_and_the_oldest_entries_leave_first() {
         let c = TokenCache::new(100);
-        assert_eq!(c.capacity(), 128);
+        assert_eq!(c.capacity(), 104);
         for i in 0..10_000u32 {
             put(&c, &format!("x.y.{i}"), i);
         }
-        assert!(c.len() <= 128, "{} entries", c.len());
-        assert!(c.len() >= 64, "{} entries: the slots are used", c.len());
-        // The newest entry of a set is never the one that leaves.
-        assert_eq!(value::<u32>(&c, "x.y.9999"), Some(9999));
-        // Any WAYS tokens are kept together, whatever their hashes: the smallest cache has
-        // one set per shard.
-        let c = TokenCache::new(1);
-        for round in 0..3 {
-            for i in 0..WAYS {
-                let token = format!("p.q.{i}");
-                if round > 0 {
-                    assert_eq!(value::<usize>(&c, &token), Some(i), "{token} round {round}");
-                } else {
-                    put(&c, &token, i);
-                }
-            }
+        assert!(c.len() <= 104, "{} entries", c.len());
+        // The newest token of each shard is kept: the last 8 tokens, whatever their shards.
+        for i in 9_992..10_000u32 {
+            assert_eq!(value::<u32>(&c, &format!("x.y.{i}")), Some(i));
         }
+        assert_eq!(value::<u32>(&c, "x.y.0"), None);
     }
 
     #[test]
-    fn capacities_are_rounded_and_bounded() {
-        assert_eq!(TokenCache::new(1).capacity(), MIN_SLOTS);
-        assert_eq!(TokenCache::new(4096).capacity(), 4096);
-        assert_eq!(TokenCache::new(4097).capacity(), 8192);
+    fn a_working_set_under_the_capacity_stays_whole() {
+        // 2,000 tokens read in turn by a cache of 4,096: after the first round, every read is
+        // a hit (with 4,096 / 8 per shard, a shard would need 512 of the 2,000 to overflow).
+        let c = TokenCache::new(4096);
+        let tokens: Vec<String> = (0..2000).map(|i| format!("t.{i}.{i:040}")).collect();
+        for (i, token) in tokens.iter().enumerate() {
+            put(&c, token, i);
+        }
+        for round in 0..2 {
+            for (i, token) in tokens.iter().enumerate() {
+                assert_eq!(value::<usize>(&c, token), Some(i), "round {round}");
+            }
+        }
     }
 
     #[test]
@@ -245,7 +262,7 @@ mod tests {
         let (a, b) = (TokenCache::new(64), TokenCache::new(64));
         let differ = (0..8).any(|i| {
             let t = format!("t.{i}");
-            a.hash(&t) != b.hash(&t)
+            a.hash::<u8>(&t) != b.hash::<u8>(&t)
         });
         assert!(differ);
     }
