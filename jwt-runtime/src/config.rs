@@ -583,8 +583,8 @@ impl JwtBuilder {
     }
 
     /// The verified-token cache: remembers up to `capacity` tokens that verified (rounded up
-    /// to a power of two; default 4,096, at most 1,048,576), with their decoded claims, keyed
-    /// by the whole token string. `0` turns it off.
+    /// to a multiple of 8; default 4,096, at most 1,048,576), with their decoded claims, keyed
+    /// by the whole token string, and forgets the oldest first. `0` turns it off.
     ///
     /// A token presented again skips the signature check and the decoding, which depend only
     /// on the token string and this configuration. Everything else is checked on every
