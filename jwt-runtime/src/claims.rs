@@ -402,10 +402,6 @@ impl<C: Send + Sync + 'static> crate::tokencache::Verified for Claims<C> {
     fn token(&self) -> &str {
         self.raw()
     }
-
-    fn into_any(self: std::sync::Arc<Self>) -> std::sync::Arc<dyn std::any::Any + Send + Sync> {
-        self
-    }
 }
 
 /// Why a payload did not parse into [`Claims`].

@@ -27,8 +27,6 @@ use std::sync::{Arc, RwLock};
 pub(crate) trait Verified: Any + Send + Sync {
     /// The token string, as presented.
     fn token(&self) -> &str;
-    /// The same data, for a checked downcast to the concrete type.
-    fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync>;
 }
 
 /// Independent locks, so that requests carrying different tokens do not contend.
@@ -123,7 +121,11 @@ impl TokenCache {
             .entries
             .get(&hash)
             .filter(|data| same(data.token(), token))
-            .and_then(|data| Arc::clone(data).into_any().downcast::<T>().ok())
+            .and_then(|data| {
+                // Trait upcasting: `Verified` has `Any + Send + Sync` as supertraits.
+                let any: Arc<dyn Any + Send + Sync> = data.clone();
+                any.downcast::<T>().ok()
+            })
             .ok_or(Miss(hash))
     }
 
@@ -175,9 +177,6 @@ mod tests {
     impl<T: Send + Sync + 'static> Verified for Entry<T> {
         fn token(&self) -> &str {
             &self.0
-        }
-        fn into_any(self: Arc<Self>) -> Arc<dyn Any + Send + Sync> {
-            self
         }
     }
 

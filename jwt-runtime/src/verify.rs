@@ -109,12 +109,14 @@ pub(crate) fn verify<C: PrivateClaims>(
     }
     // This exact string verified before: what follows from the string alone holds again;
     // what depends on the moment or the route is checked below as for any token.
-    let miss = match cfg.token_cache.as_ref().map(|c| c.get::<Claims<C>>(token)) {
-        Some(Ok(claims)) => {
-            check_claims(cfg, &claims, None, kind, now)?;
-            return Ok(Token { inner: claims });
-        }
-        Some(Err(miss)) => Some(miss),
+    let pending = match &cfg.token_cache {
+        Some(cache) => match cache.get::<Claims<C>>(token) {
+            Ok(claims) => {
+                check_claims(cfg, &claims, None, kind, now)?;
+                return Ok(Token { inner: claims });
+            }
+            Err(miss) => Some((cache, miss)),
+        },
         None => None,
     };
     // A1: exactly three segments.
@@ -183,7 +185,7 @@ pub(crate) fn verify<C: PrivateClaims>(
         })?;
     check_claims(cfg, &claims, header_kind, kind, now)?;
     let claims = Arc::new(claims);
-    if let (Some(cache), Some(miss)) = (cfg.token_cache.as_ref(), miss) {
+    if let Some((cache, miss)) = pending {
         cache.insert(miss, claims.clone());
     }
     Ok(Token { inner: claims })
