@@ -12,10 +12,10 @@
 //!
 //! Each handle has its own cache: [`SHARDS`] locks, each over a map of at most
 //! `capacity / SHARDS` entries that forgets its oldest entry when full (first in, first out).
-//! An entry is found by a hash of the token's last [`TAIL`] characters (signature bytes,
-//! uniformly spread for the genuine tokens stored here) and of the private-claims type, keyed
+//! An entry is found by a hash of the whole token string and of the private-claims type, keyed
 //! at random for each handle (std's SipHash), so nobody outside can aim tokens at one shard. A
-//! hit needs the whole string to be equal, compared without stopping at the first difference.
+//! hit also needs the whole string to be equal, compared without stopping at the first
+//! difference.
 
 use std::any::{Any, TypeId};
 use std::collections::{HashMap, VecDeque};
@@ -31,10 +31,6 @@ pub(crate) trait Verified: Any + Send + Sync {
 
 /// Independent locks, so that requests carrying different tokens do not contend.
 const SHARDS: usize = 8;
-/// How many of a token's last characters find it. 32 base64url characters are 192 bits of
-/// signature (HS256 signatures have 43 characters, ES256 86, RS256 342); hashing only them
-/// keeps a lookup short whatever the claims.
-const TAIL: usize = 32;
 /// The largest capacity accepted.
 pub(crate) const MAX_CAPACITY: usize = 1 << 20;
 
@@ -99,10 +95,10 @@ impl TokenCache {
         self.per_shard * SHARDS
     }
 
+    /// The key of a token read as `T`: every byte of the token counts, so two tokens that
+    /// share any part (a signature, a header, claims) are two keys.
     fn hash<T: 'static>(&self, token: &str) -> u64 {
-        let bytes = token.as_bytes();
-        let tail = &bytes[bytes.len().saturating_sub(TAIL)..];
-        self.keys.hash_one((tail, TypeId::of::<T>()))
+        self.keys.hash_one((token, TypeId::of::<T>()))
     }
 
     fn shard(&self, hash: u64) -> &RwLock<Shard> {
@@ -201,14 +197,22 @@ mod tests {
     }
 
     #[test]
-    fn strings_sharing_the_hashed_tail_are_still_told_apart() {
+    fn strings_sharing_a_part_are_told_apart() {
         let c = TokenCache::new(64);
-        let tail = "s".repeat(TAIL);
-        let (a, b) = (format!("a.b.{tail}"), format!("x.y.{tail}"));
+        let signature = "s".repeat(342);
+        let a = format!("a.b.{signature}");
         put(&c, &a, 1u32);
-        assert_eq!(value::<u32>(&c, &b), None);
-        assert_eq!(value::<u32>(&c, &tail), None);
+        // The same signature under other claims, the same claims under another signature.
+        for other in [
+            format!("x.y.{signature}"),
+            signature.clone(),
+            format!("a.b.{signature}s"),
+            format!("a.b.t{}", &signature[1..]),
+        ] {
+            assert_eq!(value::<u32>(&c, &other), None, "{other}");
+        }
         assert_eq!(value::<u32>(&c, &a), Some(1));
+        let b = format!("x.y.{signature}");
         assert!(same(&a, &a) && !same(&a, &b) && !same(&a, &a[1..]));
     }
 
