@@ -1,18 +1,25 @@
 #!/usr/bin/env python3
 """Prints the table of `cargo bench --bench verify` with the ratios to jsonwebtoken.
 
-Reads criterion's medians from target/criterion/*/*/new/estimates.json, so run the benchmark
-first:  cargo bench --bench verify && python3 bench/ratios.py
+Reads criterion's medians (<group>/<function>/new/estimates.json). With no argument, from the
+last run in target/criterion:  cargo bench --bench verify && python3 bench/ratios.py
+With several run directories (bench/verify.sh makes them), every figure is the median over the
+runs, and each ratio is computed within a run before the median is taken.
 """
 import json
 import os
+import statistics
 import sys
 
-root = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "target", "criterion")
+here = os.path.dirname(os.path.abspath(__file__))
+runs = sys.argv[1:] or [os.path.join(here, "..", "target", "criterion")]
+for run in runs:
+    if not os.path.isdir(run):
+        sys.exit(f"no criterion results in {run}: run `cargo bench --bench verify` first")
 
 
-def median_us(group, function):
-    path = os.path.join(root, group, function, "new", "estimates.json")
+def median_us(run, group, function):
+    path = os.path.join(run, group, function, "new", "estimates.json")
     try:
         with open(path) as f:
             return json.load(f)["median"]["point_estimate"] / 1000.0
@@ -20,32 +27,47 @@ def median_us(group, function):
         return None
 
 
-def fmt(v):
-    return "—" if v is None else f"{v:.3f} µs"
+def over_runs(values):
+    values = [v for v in values if v is not None]
+    return statistics.median(values) if values else None
 
 
-if not os.path.isdir(root):
-    sys.exit("no criterion results: run `cargo bench --bench verify` first")
+def row(label, group, ours_fn, base_fn, floor_fns, hit_fn):
+    ours, base, floor, hit, ratio, floor_ratio = [], [], [], [], [], []
+    for run in runs:
+        o = median_us(run, group, ours_fn)
+        b = median_us(run, group, base_fn)
+        f = next((v for v in (median_us(run, group, n) for n in floor_fns) if v), None)
+        if o is None or b is None:
+            continue
+        ours.append(o)
+        base.append(b)
+        ratio.append(o / b)
+        floor.append(f)
+        floor_ratio.append(f / b if f else None)
+        hit.append(median_us(run, group, hit_fn) if hit_fn else None)
+    if not ours:
+        return
 
-print(f"machine: {os.cpu_count()} cores")
-print("| per token | axum-jwt | jsonwebtoken | ratio | floor (signature alone) | floor ratio "
-      "| `.token_cache(n)` hit |")
-print("|---|---|---|---|---|---|---|")
+    def us(v):
+        v = over_runs(v)
+        return "—" if v is None else f"{v:.3f} µs"
+
+    def r(v):
+        v = over_runs(v)
+        return "—" if v is None else f"{v:.3f}"
+
+    spread = f"{min(ratio):.3f}–{max(ratio):.3f}" if len(ratio) > 1 else "—"
+    print(f"| {label} | {us(ours)} | {us(base)} | {r(ratio)} | {spread} | {us(floor)} "
+          f"| {r(floor_ratio)} | {us(hit)} |")
+
+
+print(f"machine: {os.cpu_count()} cores; {len(runs)} run(s), medians over runs")
+print("| per token | axum-jwt | jsonwebtoken | ratio | ratio range | floor (signature alone) "
+      "| floor ratio | default config, repeat token |")
+print("|---|---|---|---|---|---|---|---|")
 for alg in ["hs256", "rs256", "ps256", "es256", "eddsa"]:
-    group = f"verify_{alg}"
-    ours = median_us(group, "axum_jwt")
-    base = median_us(group, "jsonwebtoken_decode")
-    floor = median_us(group, "floor_hmac_only") or median_us(group, "floor_signature_only")
-    hit = median_us(group, "axum_jwt_token_cache_hit")
-    if ours is None or base is None:
-        continue
-    floor_ratio = "—" if floor is None else f"{floor / base:.2f}"
-    print(f"| {alg.upper()} verify | {fmt(ours)} | {fmt(base)} | {ours / base:.2f} "
-          f"| {fmt(floor)} | {floor_ratio} | {fmt(hit)} |")
-ours = median_us("sign_rs256", "axum_jwt")
-base = median_us("sign_rs256", "jsonwebtoken_encode")
-floor = median_us("sign_rs256", "floor_signature_only")
-if ours is not None and base is not None:
-    floor_ratio = "—" if floor is None else f"{floor / base:.2f}"
-    print(f"| RS256 sign | {fmt(ours)} | {fmt(base)} | {ours / base:.2f} | {fmt(floor)} "
-          f"| {floor_ratio} | — |")
+    row(f"{alg.upper()} verify", f"verify_{alg}", "axum_jwt", "jsonwebtoken_decode",
+        ["floor_hmac_only", "floor_signature_only"], "axum_jwt_token_cache_hit")
+row("RS256 sign", "sign_rs256", "axum_jwt", "jsonwebtoken_encode", ["floor_signature_only"],
+    None)
