@@ -7,7 +7,8 @@
 # Three set-ups of the same binary:
 # - the default configuration (verified-token cache on), one token on every request;
 # - the default configuration, 1,000 different tokens in turn (bench/tokens.lua), against
-#   /health driven by the same script;
+#   /health driven by the same script, and (the control) the same script sending one token
+#   1,000 times, so that only the tokens differ;
 # - the cache off (JWT_TOKEN_CACHE=0): every request verified in full.
 # The last two lines are the ratios of the default configuration.
 #
@@ -33,7 +34,8 @@ free_port() {
 # cache off. Idle, a server costs nothing while the other is measured.
 servers=()
 tokens_file=$(mktemp)
-trap 'kill "${servers[@]}" 2>/dev/null || true; rm -f "$tokens_file"' EXIT
+same_file=$(mktemp)
+trap 'kill "${servers[@]}" 2>/dev/null || true; rm -f "$tokens_file" "$same_file"' EXIT
 start() {
     local port=$1
     shift
@@ -55,9 +57,10 @@ start "$off_port" JWT_TOKEN_CACHE=0
 base="http://127.0.0.1:$port"
 off="http://127.0.0.1:$off_port"
 
-# 1,001 logins: one token for the single-token runs, 1,000 for bench/tokens.lua. The servers
-# share the secret, and revocation is not involved, so the tokens serve both.
-token=$(python3 - "$base" "$tokens_file" <<'PY'
+# 1,001 logins: one token for the single-token runs (and, 1,000 times over, for the control),
+# 1,000 for bench/tokens.lua. The servers share the secret, and revocation is not involved, so
+# the tokens serve both.
+token=$(python3 - "$base" "$tokens_file" "$same_file" <<'PY'
 import json, sys, urllib.request
 def login():
     req = urllib.request.Request(sys.argv[1] + "/auth",
@@ -68,7 +71,10 @@ many = [login() for _ in range(1000)]
 assert len(set(many)) == 1000
 with open(sys.argv[2], "w") as f:
     f.write("\n".join(many) + "\n")
-print(login())
+one = login()
+with open(sys.argv[3], "w") as f:
+    f.write("\n".join([one] * 1000) + "\n")
+print(one)
 PY
 )
 
@@ -97,7 +103,7 @@ run() {
               printf "%s %s\n", rps, p99 }'
 }
 
-routes="health health_hdr protected users many_health many_protected off_health_hdr off_protected off_users"
+routes="health health_hdr protected users many_health many_protected same_health same_protected off_health_hdr off_protected off_users"
 declare -A rps p99
 for r in $(seq 1 "$rounds"); do
     for route in $routes; do
@@ -110,6 +116,8 @@ for r in $(seq 1 "$rounds"); do
             users) out=$(run "$base/users" "${auth[@]}") ;;
             many_health) out=$(run "$base/health" "${many[@]}" -- "$tokens_file") ;;
             many_protected) out=$(run "$base/protected" "${many[@]}" -- "$tokens_file") ;;
+            same_health) out=$(run "$base/health" "${many[@]}" -- "$same_file") ;;
+            same_protected) out=$(run "$base/protected" "${many[@]}" -- "$same_file") ;;
             off_health_hdr) out=$(run "$off/health" "${auth[@]}") ;;
             off_protected) out=$(run "$off/protected" "${auth[@]}") ;;
             off_users) out=$(run "$off/users" "${auth[@]}") ;;
@@ -135,6 +143,8 @@ names = {
     "users": "GET /users (#[scoped(\"user:read\")])",
     "many_health": "1,000 tokens: GET /health",
     "many_protected": "1,000 tokens: GET /protected",
+    "same_health": "one token by the same script: GET /health",
+    "same_protected": "one token by the same script: GET /protected",
     "off_health_hdr": "cache off: GET /health (same header)",
     "off_protected": "cache off: GET /protected",
     "off_users": "cache off: GET /users",
@@ -151,6 +161,7 @@ print(f"protected/health ratio, /health without a token: {ratio('protected', 'he
 print(f"token cache off (JWT_TOKEN_CACHE=0), protected/health ratio: {ratio('off_protected', 'off_health_hdr'):.3f}")
 print(f"token cache off (JWT_TOKEN_CACHE=0), scoped/health ratio: {ratio('off_users', 'off_health_hdr'):.3f}")
 print(f"1,000 different tokens, protected/health ratio: {ratio('many_protected', 'many_health'):.3f}")
+print(f"one token by the same script (control), protected/health ratio: {ratio('same_protected', 'same_health'):.3f}")
 print(f"protected/health ratio: {ratio('protected', 'health_hdr'):.3f}")
 print(f"scoped/health ratio: {ratio('users', 'health_hdr'):.3f}")
 PY

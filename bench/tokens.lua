@@ -1,5 +1,6 @@
 -- wrk script for bench/load.sh: every request carries the next of many different tokens,
--- read from the file named after `--`, one per line (as many clients would send).
+-- read from the file named after `--`, one per line (as many clients would send; bench/load.sh
+-- also passes it one token written 1,000 times, as a control).
 -- The requests are formatted once per thread, so the script costs wrk the same on every
 -- route it drives.
 local requests = {}
