@@ -589,11 +589,11 @@ impl JwtBuilder {
     /// A token presented again skips the signature check and the decoding, which depend only
     /// on the token string and this configuration. Everything else is checked on every
     /// request, hit or miss: `exp`, `nbf` and `iat` against the clock, the token kind the
-    /// route asks for, custom claims, CSRF and revocation. Only tokens that verified are
-    /// stored; any other string, however close, is verified in full. A repeat token then
-    /// costs about 0.2 µs whatever the algorithm, most of it hashing and comparing the whole
-    /// token (a full HS256 check about 1.1 µs, RS256 13 µs, ES256 35 µs). Each handle has its
-    /// own cache, so another key or issuer is never answered from it.
+    /// route asks for, issuer, audience, custom claims, CSRF and revocation. Only tokens that
+    /// verified are stored; any other string, however close, is verified in full. A repeat
+    /// token then costs about 0.2 µs whatever the algorithm, most of it hashing and comparing
+    /// the whole token (a full HS256 check about 1.1 µs, RS256 13 µs, ES256 35 µs). Each
+    /// handle has its own cache, so another key or issuer is never answered from it.
     ///
     /// The cost: its tables, sized at build (0.2 MiB for 4,096 tokens); about twice the
     /// token's length per cached token (the token string and its claims: 0.7 KiB for a

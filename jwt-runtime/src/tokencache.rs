@@ -1,14 +1,14 @@
 //! The bounded cache of verified tokens, keyed by the whole token string (on by default).
 //!
-//! What verification learns from a token string is a pure function of that string and the
-//! handle's fixed configuration (keys, algorithm, claim names, prefix, issuer, audience): the
-//! signature check, the header checks, the decoded claims and the type, issuer and audience
-//! checks. So the exact string that verified once yields the same claims again, and the cache
-//! keeps them, shared behind an `Arc`. What depends on the moment or on other state is checked
-//! on every request even on a hit: `exp`, `nbf` and `iat` against the clock, the kind the
-//! route asks for, the custom claims, and (by the caller) revocation and CSRF. A token
-//! differing in any byte, another encoding of the same signature included, is another key and
-//! is verified in full. Only tokens that verified are stored, so a forger cannot fill it.
+//! What a hit skips is a pure function of the token string and the handle's fixed
+//! configuration (keys, algorithm, claim names, prefix): the signature check, the header checks
+//! and the decoding. So the exact string that verified once yields the same claims again, and
+//! the cache keeps them, shared behind an `Arc`. Every claim is still validated on every
+//! request, hit or miss: `exp`, `nbf` and `iat` against the clock, the type against the kind
+//! the route asks for, the issuer, the audience, the custom claims, and (by the caller)
+//! revocation and CSRF. A token differing in any byte, another encoding of the same signature
+//! included, is another key and is verified in full. Only tokens that verified are stored, so
+//! a forger cannot fill it.
 //!
 //! Each handle has its own cache: [`SHARDS`] locks, each over a map of at most
 //! `capacity / SHARDS` entries that forgets its oldest entry when full (first in, first out).
