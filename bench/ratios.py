@@ -6,7 +6,7 @@ last run in target/criterion:  cargo bench --bench verify && python3 bench/ratio
 With several run directories (bench/verify.sh makes them), every figure is the median over the
 runs, and each ratio is computed within a run before the median is taken. "Decoding alone" is
 base64 and a typed parse of the payload (`floor_decoding_only`): with the signature check, the
-least any verifier must do.
+least any verifier built on the same base64 and serde_json crates must do.
 """
 import json
 import os

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # Runs `cargo bench --bench verify` several times and prints, for each row, the median over the
-# runs of axum-jwt's time, jsonwebtoken's, the floor and their ratios (each ratio taken within
-# one run, where both sides were measured minutes apart on the same machine state).
+# runs of axum-jwt's time, jsonwebtoken's, the floors and their ratios (each ratio taken within
+# one run, whose two sides were measured less than a minute apart).
 #
 # Usage: bench/verify.sh [runs]   (default 3; about 4 minutes per run on 2 cores)
 set -euo pipefail
