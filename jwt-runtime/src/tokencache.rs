@@ -200,11 +200,11 @@ mod tests {
     fn strings_sharing_a_part_are_told_apart() {
         let c = TokenCache::new(64);
         let signature = "s".repeat(342);
-        let a = format!("a.b.{signature}");
+        let (a, b) = (format!("a.b.{signature}"), format!("x.y.{signature}"));
         put(&c, &a, 1u32);
         // The same signature under other claims, the same claims under another signature.
         for other in [
-            format!("x.y.{signature}"),
+            b.clone(),
             signature.clone(),
             format!("a.b.{signature}s"),
             format!("a.b.t{}", &signature[1..]),
@@ -212,7 +212,6 @@ mod tests {
             assert_eq!(value::<u32>(&c, &other), None, "{other}");
         }
         assert_eq!(value::<u32>(&c, &a), Some(1));
-        let b = format!("x.y.{signature}");
         assert!(same(&a, &a) && !same(&a, &b) && !same(&a, &a[1..]));
     }
 
