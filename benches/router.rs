@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
-use axum_jwt::{Jwt, Token, jwt_required, scoped};
+use axum_jwt::{DEFAULT_TOKEN_CACHE, Jwt, Token, jwt_required, scoped};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tower_service::Service;
 
@@ -38,12 +38,15 @@ fn bench(c: &mut Criterion) {
     let rt = tokio::runtime::Builder::new_current_thread()
         .build()
         .expect("runtime");
-    for (group, cache) in [("router", None), ("router_token_cache_off", Some(0))] {
-        let mut builder = Jwt::builder().secret(b"a-benchmark-secret-of-at-least-32-bytes!");
-        if let Some(capacity) = cache {
-            builder = builder.token_cache(capacity);
-        }
-        let jwt = builder.build().expect("config");
+    for (group, capacity) in [
+        ("router", DEFAULT_TOKEN_CACHE),
+        ("router_token_cache_off", 0),
+    ] {
+        let jwt = Jwt::builder()
+            .secret(b"a-benchmark-secret-of-at-least-32-bytes!")
+            .token_cache(capacity)
+            .build()
+            .expect("config");
         let token = jwt
             .access_token("alice")
             .scopes(["user:read"])

@@ -11,7 +11,8 @@
 //! `JWT_PUBLIC_KEY_FILE`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_ACCESS_TTL_SECS`,
 //! `JWT_REFRESH_TTL_SECS`, `JWT_LEEWAY_SECS`, `JWT_PRIVATE_CLAIM_PREFIX` (default
 //! `quickstart`), `JWT_TOKEN_LOCATIONS` (default `header`), `JWT_TOKEN_CACHE` (verified-token
-//! cache capacity, default 4096, `0` for off), `REDIS_URL` (revocation in Redis; needs `--features redis`).
+//! cache capacity, default 4096, `0` for off), `REDIS_URL` (revocation in Redis; needs
+//! `--features redis`).
 
 use std::net::SocketAddr;
 use std::time::Instant;

@@ -297,43 +297,16 @@ impl<'de> Deserialize<'de> for Audience {
 
 /// The identity claim: a string; for claim names other than `sub`, an integer too (sanic-jwt
 /// writes `user_id` as a number), kept as its decimal text.
-struct Identity<'de>(Cow<'de, str>);
-
 struct IdentitySeed {
     allow_integer: bool,
 }
 
 impl<'de> DeserializeSeed<'de> for IdentitySeed {
-    type Value = Identity<'de>;
-    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Identity<'de>, D::Error> {
-        struct V(bool);
-        impl<'de> Visitor<'de> for V {
-            type Value = Identity<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string identity")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Identity<'de>, E> {
-                Ok(Identity(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Identity<'de>, E> {
-                Ok(Identity(Cow::Owned(v.to_owned())))
-            }
-            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Identity<'de>, E> {
-                if self.0 {
-                    Ok(Identity(Cow::Owned(v.to_string())))
-                } else {
-                    Err(E::invalid_type(de::Unexpected::Unsigned(v), &self))
-                }
-            }
-            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Identity<'de>, E> {
-                if self.0 {
-                    Ok(Identity(Cow::Owned(v.to_string())))
-                } else {
-                    Err(E::invalid_type(de::Unexpected::Signed(v), &self))
-                }
-            }
-        }
-        d.deserialize_any(V(self.allow_integer))
+    type Value = Text<'de>;
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<Text<'de>, D::Error> {
+        d.deserialize_any(TextVisitor {
+            integers: self.allow_integer,
+        })
     }
 }
 
@@ -559,20 +532,43 @@ struct Text<'de>(Cow<'de, str>);
 
 impl<'de> Deserialize<'de> for Text<'de> {
     fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        struct V;
-        impl<'de> Visitor<'de> for V {
-            type Value = Text<'de>;
-            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-                f.write_str("a string")
-            }
-            fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Borrowed(v)))
-            }
-            fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
-                Ok(Text(Cow::Owned(v.to_owned())))
-            }
+        d.deserialize_str(TextVisitor { integers: false })
+    }
+}
+
+/// Reads a [`Text`]; with `integers`, an integer too, as its decimal text.
+struct TextVisitor {
+    integers: bool,
+}
+
+impl<'de> Visitor<'de> for TextVisitor {
+    type Value = Text<'de>;
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(if self.integers {
+            "a string or an integer"
+        } else {
+            "a string"
+        })
+    }
+    fn visit_borrowed_str<E: de::Error>(self, v: &'de str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Borrowed(v)))
+    }
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<Text<'de>, E> {
+        Ok(Text(Cow::Owned(v.to_owned())))
+    }
+    fn visit_u64<E: de::Error>(self, v: u64) -> Result<Text<'de>, E> {
+        if self.integers {
+            Ok(Text(Cow::Owned(v.to_string())))
+        } else {
+            Err(E::invalid_type(de::Unexpected::Unsigned(v), &self))
         }
-        d.deserialize_str(V)
+    }
+    fn visit_i64<E: de::Error>(self, v: i64) -> Result<Text<'de>, E> {
+        if self.integers {
+            Ok(Text(Cow::Owned(v.to_string())))
+        } else {
+            Err(E::invalid_type(de::Unexpected::Signed(v), &self))
+        }
     }
 }
 
