@@ -12,6 +12,14 @@
 # - the cache off (JWT_TOKEN_CACHE=0): every request verified in full.
 # The last two lines are the ratios of the default configuration.
 #
+# Besides requests per second, each run reports the server's user CPU time per request (from
+# /proc/PID/stat, all its threads), and the summary the median over rounds of a guarded
+# route's time beyond /health's in the same round: what the guard and the handler cost the
+# server, to set beside the in-process benchmarks. It drifts with the machine's other tenants
+# too, but is not diluted by the load generator's share of the cores. System time is left out:
+# the kernel's share of a request depends on how many it batches per wake-up, so on how fast
+# the run went, more than on the route.
+#
 # Usage: bench/load.sh [ROUNDS] (default 3). Request logging is off (RUST_LOG=warn) so the
 # figures measure authentication, not the terminal.
 set -euo pipefail
@@ -33,15 +41,18 @@ free_port() {
 # Two servers of the same binary: the default configuration, and one with the verified-token
 # cache off. Idle, a server costs nothing while the other is measured.
 servers=()
+tick_ns=$((1000000000 / $(getconf CLK_TCK)))
 tokens_file=$(mktemp)
 same_file=$(mktemp)
-trap 'kill "${servers[@]}" 2>/dev/null || true; rm -f "$tokens_file" "$same_file"' EXIT
+wrk_out=$(mktemp)
+trap 'kill "${servers[@]}" 2>/dev/null || true; rm -f "$tokens_file" "$same_file" "$wrk_out"' EXIT
 start() {
     local port=$1
     shift
     env "$@" JWT_SECRET="load-test-secret-of-at-least-32-bytes-long" RUST_LOG=warn \
         BIND="127.0.0.1:$port" target/release/examples/quickstart >/dev/null 2>&1 &
     servers+=($!)
+    server_pid=$!
     for _ in $(seq 1 100); do
         python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health')" \
             2>/dev/null && return 0
@@ -52,8 +63,10 @@ start() {
 }
 port=$(free_port)
 start "$port"
+pid=$server_pid
 off_port=$(free_port)
 start "$off_port" JWT_TOKEN_CACHE=0
+off_pid=$server_pid
 base="http://127.0.0.1:$port"
 off="http://127.0.0.1:$off_port"
 
@@ -78,10 +91,20 @@ print(one)
 PY
 )
 
-# One run: prints "requests_per_second p99_ms". Usage: run URL [wrk options] [-- script args]
+# User CPU time a process has used so far, in clock ticks (utime, field 14 of /proc/PID/stat;
+# the command name before it is in parentheses and may hold spaces).
+cpu_ticks() {
+    local stat
+    stat=$(<"/proc/$1/stat")
+    stat=${stat##*) }
+    awk '{ print $12 }' <<<"$stat"
+}
+
+# One run: prints "requests_per_second p99_ms server_user_cpu_us_per_request".
+# Usage: run SERVER_PID URL [wrk options] [-- script args]
 run() {
-    local url=$1
-    shift
+    local server=$1 url=$2
+    shift 2
     local opts=() script_args=()
     while [ $# -gt 0 ]; do
         if [ "$1" = "--" ]; then
@@ -92,50 +115,57 @@ run() {
         opts+=("$1")
         shift
     done
-    wrk -t2 -c"$connections" -d"$duration" --latency "${opts[@]}" "$url" ${script_args[@]+-- "${script_args[@]}"} | awk '
+    local before after
+    before=$(cpu_ticks "$server")
+    wrk -t2 -c"$connections" -d"$duration" --latency "${opts[@]}" "$url" ${script_args[@]+-- "${script_args[@]}"} >"$wrk_out"
+    after=$(cpu_ticks "$server")
+    awk -v cpu_ns=$(((after - before) * tick_ns)) '
         /Requests\/sec/ { rps = $2 }
+        /^ +[0-9]+ requests in/ { requests = $1 }
         /^ +99%/ { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v = v / 1000 }
                    else if (v ~ /ms$/) { sub(/ms/, "", v) }
                    else if (v ~ /s$/) { sub(/s/, "", v); v = v * 1000 }
                    p99 = v }
         / Non-2xx/ { bad = $NF }
         END { if (bad > 0) { print "non-2xx responses: " bad > "/dev/stderr"; exit 1 }
-              printf "%s %s\n", rps, p99 }'
+              printf "%s %s %.3f\n", rps, p99, cpu_ns / requests / 1000 }' "$wrk_out"
 }
 
 routes="health health_hdr protected users many_health many_protected same_health same_protected off_health_hdr off_protected off_users"
-declare -A rps p99
+declare -A rps p99 cpu
 for r in $(seq 1 "$rounds"); do
     for route in $routes; do
         auth=(-H "Authorization: Bearer $token")
         many=(-s bench/tokens.lua)
         case $route in
-            health) out=$(run "$base/health") ;;
-            health_hdr) out=$(run "$base/health" "${auth[@]}") ;;
-            protected) out=$(run "$base/protected" "${auth[@]}") ;;
-            users) out=$(run "$base/users" "${auth[@]}") ;;
-            many_health) out=$(run "$base/health" "${many[@]}" -- "$tokens_file") ;;
-            many_protected) out=$(run "$base/protected" "${many[@]}" -- "$tokens_file") ;;
-            same_health) out=$(run "$base/health" "${many[@]}" -- "$same_file") ;;
-            same_protected) out=$(run "$base/protected" "${many[@]}" -- "$same_file") ;;
-            off_health_hdr) out=$(run "$off/health" "${auth[@]}") ;;
-            off_protected) out=$(run "$off/protected" "${auth[@]}") ;;
-            off_users) out=$(run "$off/users" "${auth[@]}") ;;
+            health) out=$(run "$pid" "$base/health") ;;
+            health_hdr) out=$(run "$pid" "$base/health" "${auth[@]}") ;;
+            protected) out=$(run "$pid" "$base/protected" "${auth[@]}") ;;
+            users) out=$(run "$pid" "$base/users" "${auth[@]}") ;;
+            many_health) out=$(run "$pid" "$base/health" "${many[@]}" -- "$tokens_file") ;;
+            many_protected) out=$(run "$pid" "$base/protected" "${many[@]}" -- "$tokens_file") ;;
+            same_health) out=$(run "$pid" "$base/health" "${many[@]}" -- "$same_file") ;;
+            same_protected) out=$(run "$pid" "$base/protected" "${many[@]}" -- "$same_file") ;;
+            off_health_hdr) out=$(run "$off_pid" "$off/health" "${auth[@]}") ;;
+            off_protected) out=$(run "$off_pid" "$off/protected" "${auth[@]}") ;;
+            off_users) out=$(run "$off_pid" "$off/users" "${auth[@]}") ;;
         esac
-        rps[$route]+="${out%% *} "
-        p99[$route]+="${out##* } "
-        echo "round $r $route: ${out%% *} req/s, p99 ${out##* } ms"
+        read -r route_rps route_p99 route_cpu <<<"$out"
+        rps[$route]+="$route_rps "
+        p99[$route]+="$route_p99 "
+        cpu[$route]+="$route_cpu "
+        echo "round $r $route: $route_rps req/s, p99 $route_p99 ms, server user CPU $route_cpu us/request"
     done
 done
 
 args=()
-for route in $routes; do args+=("${rps[$route]}" "${p99[$route]}"); done
+for route in $routes; do args+=("${rps[$route]}" "${p99[$route]}" "${cpu[$route]}"); done
 python3 - "$(nproc)" "$routes" "${args[@]}" <<'PY'
 import statistics, sys
 med = statistics.median
 cores, routes, rest = sys.argv[1], sys.argv[2].split(), sys.argv[3:]
-rps = {r: [float(x) for x in rest[2 * i].split()] for i, r in enumerate(routes)}
-p99 = {r: [float(x) for x in rest[2 * i + 1].split()] for i, r in enumerate(routes)}
+rps, p99, cpu = ({r: [float(x) for x in rest[3 * i + k].split()] for i, r in enumerate(routes)}
+                 for k in range(3))
 names = {
     "health": "GET /health (open, no token sent)",
     "health_hdr": "GET /health (open, same Authorization header)",
@@ -151,9 +181,22 @@ names = {
 }
 print(f"machine: {cores} cores; wrk -t2 -c64 sharing them; {len(rps['health'])} rounds;")
 print("ratios: median over rounds of the route against /health in the same round")
-print(f"{'route':<50}{'req/s':>10}{'p99 ms':>9}")
+print(f"{'route':<50}{'req/s':>10}{'p99 ms':>9}{'user us/req':>13}")
 for r in routes:
-    print(f"{names[r]:<50}{med(rps[r]):>10.0f}{med(p99[r]):>9.2f}")
+    print(f"{names[r]:<50}{med(rps[r]):>10.0f}{med(p99[r]):>9.2f}{med(cpu[r]):>13.2f}")
+# The server's user CPU time per request beyond /health's in the same round: what the route
+# (guard and handler) costs the server.
+extra = lambda a, b: med([x - y for x, y in zip(cpu[a], cpu[b])])
+print("server user CPU per request beyond /health in the same round (median over rounds):")
+for label, a, b in [
+    ("GET /protected", "protected", "health_hdr"),
+    ("GET /users", "users", "health_hdr"),
+    ("1,000 tokens: GET /protected", "many_protected", "many_health"),
+    ("one token by the same script: GET /protected", "same_protected", "same_health"),
+    ("cache off: GET /protected", "off_protected", "off_health_hdr"),
+    ("cache off: GET /users", "off_users", "off_health_hdr"),
+]:
+    print(f"  {label:<48}{extra(a, b):>6.2f} us")
 # Each route is compared with /health of the same round (runs minutes apart drift on a shared
 # machine), and the median of those per-round ratios is reported.
 ratio = lambda a, b: med([x / y for x, y in zip(rps[a], rps[b])])
