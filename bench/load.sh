@@ -52,7 +52,6 @@ start() {
     env "$@" JWT_SECRET="load-test-secret-of-at-least-32-bytes-long" RUST_LOG=warn \
         BIND="127.0.0.1:$port" target/release/examples/quickstart >/dev/null 2>&1 &
     servers+=($!)
-    server_pid=$!
     for _ in $(seq 1 100); do
         python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health')" \
             2>/dev/null && return 0
@@ -63,10 +62,9 @@ start() {
 }
 port=$(free_port)
 start "$port"
-pid=$server_pid
 off_port=$(free_port)
 start "$off_port" JWT_TOKEN_CACHE=0
-off_pid=$server_pid
+pid=${servers[0]} off_pid=${servers[1]}
 base="http://127.0.0.1:$port"
 off="http://127.0.0.1:$off_port"
 

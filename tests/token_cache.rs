@@ -49,8 +49,8 @@ async fn a_repeat_token_is_checked_for_everything_its_string_does_not_decide() {
         let r = s.get_bearer("/protected", &token).await;
         assert_eq!((r.status, &r.body["identity"]), (200, &json!("alice")));
     }
-    // A validly signed token that is not valid yet is refused every time: only tokens that
-    // verified are cached.
+    // A validly signed token that is not valid yet is refused every time (that it is not even
+    // stored is shown by the unit tests in `jwt-runtime/src/verify.rs`).
     let key = EncodingKey::from_rsa_pem(&fixture_bytes("rsa_private.pem")).unwrap();
     let early = forge(
         r#"{"alg":"RS256"}"#,

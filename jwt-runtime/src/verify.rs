@@ -350,8 +350,18 @@ mod token_cache {
         let cache = jwt.inner.token_cache.as_ref().unwrap();
         let cached = |token: &str| cache.get::<Claims<()>>(token).is_ok();
         assert!(!cached(&forged));
-        jwt.verify_access::<()>(&t).unwrap();
+        // Validly signed but refused by a claim check (issued in the future at that moment):
+        // not kept either.
+        let iat = jwt.verify_access::<()>(&t).unwrap().issued_at().unwrap();
+        let early = jwt.access_token("bob").sign().unwrap();
+        assert_eq!(
+            verify::<()>(&jwt.inner, &early, TokenKind::Access, iat - 10).err(),
+            Some(AuthError::IssuedInFuture)
+        );
+        assert!(!cached(&early));
         assert!(cached(&t));
+        // Read with another private-claims type, the same token is a miss.
+        assert!(cache.get::<Claims<u8>>(&t).is_err());
     }
 }
 
