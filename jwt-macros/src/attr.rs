@@ -5,7 +5,7 @@ use proc_macro2::{Span, TokenStream};
 use syn::parse::{ParseStream, Parser};
 use syn::{Expr, Ident, Lit, LitStr, Token};
 
-use crate::errors::Errors;
+use crate::ctxt::{Ctxt, Once};
 use crate::scope::{ParsedScope, parse_scope};
 
 /// The five attributes.
@@ -103,40 +103,78 @@ fn one_of(keys: &[&str]) -> String {
         .join(", ")
 }
 
+/// The named arguments of one attribute, each given at most once.
+struct Named {
+    allow: Once<Vec<String>>,
+    deny: Once<Vec<String>>,
+    require_all: Once<bool>,
+    require_all_actions: Once<bool>,
+    skip_revocation_check: Once<bool>,
+    krate: Once<syn::Path>,
+}
+
+impl Named {
+    fn new() -> Self {
+        Named {
+            allow: Once::new("argument", "allow"),
+            deny: Once::new("argument", "deny"),
+            require_all: Once::new("argument", "require_all"),
+            require_all_actions: Once::new("argument", "require_all_actions"),
+            skip_revocation_check: Once::new("argument", "skip_revocation_check"),
+            krate: Once::new("argument", "crate"),
+        }
+    }
+}
+
 /// Parses the arguments of `kind`, reporting every mistake.
 pub(crate) fn parse_args(
     kind: Kind,
     tokens: TokenStream,
     loc: AttrLoc,
 ) -> Result<Args, syn::Error> {
-    let mut args = Args {
-        kind,
-        loc,
-        roles: None,
-        scopes: Vec::new(),
-        require_all: None,
-        require_all_actions: None,
-        skip_revocation_check: None,
-        krate: None,
+    let mut cx = Ctxt::new();
+    let mut scopes: Vec<ParsedScope> = Vec::new();
+    let mut named = Named::new();
+    let parser = |input: ParseStream<'_>| -> syn::Result<()> {
+        parse_into(kind, &mut scopes, &mut named, &mut cx, input)
     };
-    let mut errors = Errors::default();
-    let parser =
-        |input: ParseStream<'_>| -> syn::Result<()> { parse_into(&mut args, &mut errors, input) };
     if let Err(e) = parser.parse2(tokens) {
-        errors.push(e);
+        cx.push(e);
     }
-    if kind == Kind::Scoped && args.scopes.is_empty() && errors.is_empty() {
-        errors.push(args.loc.error(
+    if kind == Kind::Scoped && scopes.is_empty() && !cx.has_errors() {
+        cx.push(loc.error(
             "#[scoped] needs at least one scope, e.g. #[scoped(\"admin\")] or #[scoped(\"user:read\", \"user:write\")]",
         ));
     }
-    errors.finish().map(|()| args)
+    cx.check()?;
+    let roles = match (named.allow.get(), named.deny.get()) {
+        (Some(roles), _) => Some(RoleList { allow: true, roles }),
+        (None, Some(roles)) => Some(RoleList {
+            allow: false,
+            roles,
+        }),
+        (None, None) => None,
+    };
+    Ok(Args {
+        kind,
+        loc,
+        roles,
+        scopes,
+        require_all: named.require_all.get(),
+        require_all_actions: named.require_all_actions.get(),
+        skip_revocation_check: named.skip_revocation_check.get(),
+        krate: named.krate.get(),
+    })
 }
 
-fn parse_into(args: &mut Args, errors: &mut Errors, input: ParseStream<'_>) -> syn::Result<()> {
-    let kind = args.kind;
+fn parse_into(
+    kind: Kind,
+    scopes: &mut Vec<ParsedScope>,
+    named: &mut Named,
+    cx: &mut Ctxt,
+    input: ParseStream<'_>,
+) -> syn::Result<()> {
     let mut named_seen = false;
-    let mut seen_keys: Vec<String> = Vec::new();
     while !input.is_empty() {
         if input.peek(LitStr) {
             let lit: LitStr = input.parse()?;
@@ -149,7 +187,7 @@ fn parse_into(args: &mut Args, errors: &mut Errors, input: ParseStream<'_>) -> s
                         lit.token()
                     ),
                 };
-                errors.spanned(
+                cx.spanned(
                     &lit,
                     format!(
                         "#[{}] takes no positional argument; scopes go in #[scoped({})]{hint}",
@@ -158,18 +196,18 @@ fn parse_into(args: &mut Args, errors: &mut Errors, input: ParseStream<'_>) -> s
                     ),
                 );
             } else if named_seen {
-                errors.spanned(
+                cx.spanned(
                     &lit,
                     "scopes come first: write #[scoped(\"a\", \"b\", require_all = false)]",
                 );
             } else {
                 match parse_scope(&lit.value()) {
-                    Err(message) => errors.spanned(&lit, message),
-                    Ok(scope) if args.scopes.iter().any(|s| s.raw == scope.raw) => errors.spanned(
+                    Err(message) => cx.spanned(&lit, message),
+                    Ok(scope) if scopes.iter().any(|s| s.raw == scope.raw) => cx.spanned(
                         &lit,
                         format!("duplicate scope {:?}; list each scope once", scope.raw),
                     ),
-                    Ok(scope) => args.scopes.push(scope),
+                    Ok(scope) => scopes.push(scope),
                 }
             }
         } else if input.peek(Token![crate]) {
@@ -177,13 +215,10 @@ fn parse_into(args: &mut Args, errors: &mut Errors, input: ParseStream<'_>) -> s
             let kw: Token![crate] = input.parse()?;
             input.parse::<Token![=]>()?;
             let lit: LitStr = input.parse()?;
-            if seen_keys.iter().any(|k| k == "crate") {
-                errors.spanned(kw, "duplicate argument `crate`");
-            } else {
-                seen_keys.push("crate".into());
+            if named.krate.first(cx, kw) {
                 match lit.parse::<syn::Path>() {
-                    Ok(path) => args.krate = Some(path),
-                    Err(_) => errors.spanned(
+                    Ok(path) => named.krate.put(path),
+                    Err(_) => cx.spanned(
                         &lit,
                         "`crate` takes the path of the axum-jwt crate, e.g. crate = \"::my_axum_jwt\"",
                     ),
@@ -194,7 +229,7 @@ fn parse_into(args: &mut Args, errors: &mut Errors, input: ParseStream<'_>) -> s
             let key: Ident = input.parse()?;
             let name = key.to_string();
             if !kind.keys().contains(&name.as_str()) {
-                errors.spanned(
+                cx.spanned(
                     &key,
                     format!(
                         "unknown argument `{name}` for #[{}]; expected one of: {}",
@@ -209,43 +244,45 @@ fn parse_into(args: &mut Args, errors: &mut Errors, input: ParseStream<'_>) -> s
             } else {
                 input.parse::<Token![=]>()?;
                 let value: Expr = input.parse()?;
-                let duplicate = seen_keys.contains(&name);
-                seen_keys.push(name.clone());
                 match name.as_str() {
                     "allow" | "deny" => {
-                        let allow = name == "allow";
-                        if duplicate {
-                            errors.spanned(&key, format!("duplicate argument `{name}`"));
-                        } else if args.roles.is_some() {
-                            errors.spanned(
+                        let other_seen = if name == "allow" {
+                            named.deny.seen()
+                        } else {
+                            named.allow.seen()
+                        };
+                        let slot = if name == "allow" {
+                            &mut named.allow
+                        } else {
+                            &mut named.deny
+                        };
+                        if other_seen && !slot.seen() {
+                            cx.spanned(
                                 &key,
                                 "`allow` and `deny` cannot be used together (sanic-jwt-extended refuses it too); keep one list",
                             );
-                        } else if let Some(roles) = parse_roles(&value, errors) {
-                            args.roles = Some(RoleList { allow, roles });
+                        } else if slot.first(cx, &key)
+                            && let Some(roles) = parse_roles(&value, cx)
+                        {
+                            slot.put(roles);
                         }
                     }
                     _ => {
-                        let flag = match &value {
-                            Expr::Lit(l) => match &l.lit {
-                                Lit::Bool(b) => Some(b.value),
-                                _ => None,
-                            },
-                            _ => None,
+                        let slot = match name.as_str() {
+                            "require_all" => &mut named.require_all,
+                            "require_all_actions" => &mut named.require_all_actions,
+                            _ => &mut named.skip_revocation_check,
                         };
-                        match flag {
-                            None => errors.spanned(
-                                &value,
-                                format!("`{name}` takes `true` or `false`, e.g. {name} = false"),
-                            ),
-                            Some(_) if duplicate => {
-                                errors.spanned(&key, format!("duplicate argument `{name}`"))
+                        if slot.first(cx, &key) {
+                            match bool_literal(&value) {
+                                Some(b) => slot.put(b),
+                                None => cx.spanned(
+                                    &value,
+                                    format!(
+                                        "`{name}` takes `true` or `false`, e.g. {name} = false"
+                                    ),
+                                ),
                             }
-                            Some(b) if name == "require_all" => args.require_all = Some(b),
-                            Some(b) if name == "require_all_actions" => {
-                                args.require_all_actions = Some(b)
-                            }
-                            Some(b) => args.skip_revocation_check = Some(b),
                         }
                     }
                 }
@@ -268,8 +305,17 @@ fn parse_into(args: &mut Args, errors: &mut Errors, input: ParseStream<'_>) -> s
     Ok(())
 }
 
+fn bool_literal(value: &Expr) -> Option<bool> {
+    match value {
+        Expr::Lit(syn::ExprLit {
+            lit: Lit::Bool(b), ..
+        }) => Some(b.value),
+        _ => None,
+    }
+}
+
 /// `["ADMIN", "STAFF"]`: non-empty, string literals, no duplicates, no empty role.
-fn parse_roles(value: &Expr, errors: &mut Errors) -> Option<Vec<String>> {
+fn parse_roles(value: &Expr, errors: &mut Ctxt) -> Option<Vec<String>> {
     let Expr::Array(array) = value else {
         errors.spanned(
             value,

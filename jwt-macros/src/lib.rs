@@ -1,18 +1,25 @@
 //! Procedural macros of `axum-jwt`. Depend on the `axum-jwt` crate, which re-exports them
 //! with their documentation.
 //!
-//! This crate only parses, checks and emits: every entry point hands its input to a module
-//! that works on `proc_macro2` tokens and is unit-tested without a compiler run. Behaviour
-//! lives in `jwt-runtime`.
+//! This crate only parses, checks and emits, as serde's derive does: every entry point hands
+//! its input to a module that works on `proc_macro2` tokens and is unit-tested without a
+//! compiler run. Behaviour lives in `jwt-runtime`; the rules both crates check (the scope
+//! grammar, the reserved claim names) live once, in `jwt-grammar`.
+//!
+//! - attributes: `guard.rs` runs `attr.rs` (parse the arguments), `check.rs` (check the
+//!   handler, plan) and `emit.rs`;
+//! - derive: `derive/` runs `parse.rs`, `emit.rs`, and `fallback.rs` on a mistake;
+//! - `ctxt.rs` collects every error of one call, `scope.rs` words scope errors.
 #![warn(missing_docs)]
 
 use proc_macro::TokenStream;
 
 mod attr;
+mod check;
+mod ctxt;
 mod derive;
-mod errors;
-mod expand;
-mod handler;
+mod emit;
+mod guard;
 mod scope;
 
 use attr::Kind;
@@ -54,5 +61,5 @@ pub fn derive_private_claims(input: TokenStream) -> TokenStream {
 }
 
 fn attribute(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
-    handler::expand(kind, args.into(), item.into()).into()
+    guard::expand(kind, args.into(), item.into()).into()
 }

@@ -1,5 +1,8 @@
-//! The scope grammar, checked at compile time: `namespace(:action)*` over RFC 6749 §3.3 scope
-//! characters. jwt-runtime checks the same grammar for scopes given at run time.
+//! The scope grammar at compile time: `jwt-grammar` decides (the same rules the runtime
+//! applies to scopes given at run time); this module words the error for the macro user,
+//! naming the character at fault and suggesting a fix.
+
+use jwt_grammar::ScopeSyntaxError;
 
 /// A scope split into namespace and actions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -11,76 +14,54 @@ pub(crate) struct ParsedScope {
 
 /// Parses one scope, or says what is wrong and what to write instead.
 pub(crate) fn parse_scope(scope: &str) -> Result<ParsedScope, String> {
-    if scope.is_empty() {
-        return Err(
-            "a scope cannot be empty; write a scope such as \"admin\" or \"user:read\"".into(),
-        );
+    match jwt_grammar::parse_scope(scope) {
+        Ok(parts) => Ok(ParsedScope {
+            raw: scope.to_owned(),
+            namespace: parts.namespace.to_owned(),
+            actions: parts.actions().map(str::to_owned).collect(),
+        }),
+        Err(e) => Err(message(scope, e)),
     }
-    if let Some(c) = scope.chars().find(|c| !c.is_ascii()) {
-        return Err(format!(
+}
+
+fn message(scope: &str, error: ScopeSyntaxError) -> String {
+    match error {
+        ScopeSyntaxError::Empty => {
+            "a scope cannot be empty; write a scope such as \"admin\" or \"user:read\"".into()
+        }
+        ScopeSyntaxError::NonAscii(c) => format!(
             "scopes are ASCII only, and {c:?} (U+{:04X}) is not: retype the scope (non-ASCII look-alikes such as Cyrillic or fullwidth letters are refused)",
             c as u32
-        ));
-    }
-    if scope.contains(char::is_whitespace) {
-        return Err(
+        ),
+        ScopeSyntaxError::Whitespace => {
             "a scope cannot contain whitespace; list several scopes as separate strings: #[scoped(\"a\", \"b\")]"
-                .into(),
-        );
-    }
-    if let Some(c) = scope
-        .chars()
-        .find(|c| !matches!(*c as u32, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
-    {
-        return Err(format!(
+                .into()
+        }
+        ScopeSyntaxError::Forbidden(c) => format!(
             "a scope may only contain printable ASCII other than `\"` and `\\`; remove {c:?}"
-        ));
+        ),
+        ScopeSyntaxError::NoNamespaceOrAction => {
+            "a scope needs a namespace or an action, e.g. \"admin\" or \":read\"".into()
+        }
+        ScopeSyntaxError::EmptyAction => {
+            let fixed: Vec<&str> = scope.split(':').filter(|part| !part.is_empty()).collect();
+            let fixed = if scope.starts_with(':') {
+                format!(":{}", fixed.join(":"))
+            } else {
+                fixed.join(":")
+            };
+            format!(
+                "empty action in scope {scope:?}: actions are separated by single colons, with none at the end; did you mean {fixed:?}?"
+            )
+        }
     }
-    let mut parts = scope.split(':');
-    let namespace = parts.next().unwrap_or_default().to_owned();
-    let actions: Vec<String> = parts.map(str::to_owned).collect();
-    if namespace.is_empty() && actions.iter().all(String::is_empty) {
-        return Err("a scope needs a namespace or an action, e.g. \"admin\" or \":read\"".into());
-    }
-    if actions.iter().any(String::is_empty) {
-        let fixed: Vec<&str> = std::iter::once(namespace.as_str())
-            .chain(actions.iter().map(String::as_str).filter(|a| !a.is_empty()))
-            .collect();
-        return Err(format!(
-            "empty action in scope {scope:?}: actions are separated by single colons, with none at the end; did you mean {:?}?",
-            fixed.join(":")
-        ));
-    }
-    Ok(ParsedScope {
-        raw: scope.to_owned(),
-        namespace,
-        actions,
-    })
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
 
-    #[test]
-    fn valid_scopes_split_like_sanic_jwt() {
-        let s = parse_scope("user:read:write").unwrap();
-        assert_eq!(s.namespace, "user");
-        assert_eq!(s.actions, ["read", "write"]);
-        let s = parse_scope(":read").unwrap();
-        assert_eq!((s.namespace.as_str(), s.actions.len()), ("", 1));
-        let s = parse_scope("admin").unwrap();
-        assert!(s.actions.is_empty());
-        for ok in [
-            "a-b_c.d",
-            "client1",
-            ":read:write",
-            "x!#$%&'()*+,-./;<=>?@[]^_`{|}~",
-        ] {
-            assert!(parse_scope(ok).is_ok(), "{ok}");
-        }
-    }
-
+    /// The grammar itself is tested once, in `jwt-grammar`; here, the messages.
     #[test]
     fn malformed_scopes_say_what_to_write() {
         let cases = [
@@ -89,6 +70,7 @@ mod tests {
             ("user::read", "did you mean \"user:read\""),
             ("user:", "did you mean \"user\""),
             ("user:read:", "did you mean \"user:read\""),
+            (":read:", "did you mean \":read\""),
             ("a b", "whitespace"),
             ("a\tb", "whitespace"),
             ("\u{430}dmin", "U+0430"),
@@ -101,5 +83,7 @@ mod tests {
             let err = parse_scope(scope).expect_err(scope);
             assert!(err.contains(message), "{scope:?}: {err}");
         }
+        let s = parse_scope("user:read:write").unwrap();
+        assert_eq!((s.namespace.as_str(), s.actions.len()), ("user", 2));
     }
 }

@@ -1,59 +1,74 @@
 //! Runtime of [axum-jwt](https://docs.rs/axum-jwt): configuration, token creation,
-//! verification and the axum extractors. Depend on `axum-jwt`, which re-exports this crate.
+//! verification, revocation and the axum integration. Depend on `axum-jwt`, which re-exports
+//! this crate.
 //!
-//! The core (configuration, keys, claims, creation, verification) knows nothing of HTTP and
-//! is tested without a server; the axum ring (locations, extractors, layer, error responses)
-//! is tested over real HTTP.
+//! Two rings (see `ARCHITECTURE.md` in the repository):
+//! - the **core** knows nothing of HTTP and builds without the `axum` feature: the token core
+//!   (`token/`: claims, keys, issuing, verifying, the verified-token cache), scopes and
+//!   requirements, revocation and the token lifecycle, the configuration and the [`Jwt`]
+//!   handle;
+//! - the **HTTP ring** (feature `axum`, on by default): where a request carries its token,
+//!   cookies and CSRF, error responses (`transport/`), and the admission pipeline with the
+//!   extractors, layers and `/auth` routes that run it (`http/`).
 #![warn(missing_docs)]
 
-mod claims;
 mod config;
-mod cookies;
-mod custom;
-mod endpoints;
+mod custom_claim;
 mod error;
-mod extract;
-mod issue;
-mod keys;
-mod layer;
-mod lifecycle;
-mod locate;
+mod handle;
+#[cfg(feature = "axum")]
+mod http;
+mod jwt;
 mod requirement;
 mod revocation;
 mod scope;
 mod token;
-mod tokencache;
-mod verify;
+#[cfg(feature = "axum")]
+mod transport;
 
-pub use claims::{ClaimNames, ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
-pub use config::{
-    ConfigError, DEFAULT_ACCESS_TTL, DEFAULT_LEEWAY, DEFAULT_MAX_TOKEN_BYTES, DEFAULT_REFRESH_TTL,
-    DEFAULT_REVOCATION_TIMEOUT, DEFAULT_TOKEN_CACHE, Jwt, JwtBuilder,
-};
-pub use cookies::{CookieConfig, SameSite};
-pub use custom::CustomClaim;
-pub use endpoints::{Authenticator, Payload};
-pub use error::{AuthError, AuthRejection, ErrorMapper};
-pub use extract::{Guard, StaticRequirement, WithGuard};
-pub use issue::{LoginBuilder, SignError, TokenBuilder, TokenPair};
+pub use config::JwtBuilder;
+pub use custom_claim::CustomClaim;
+pub use error::{AuthError, ConfigError};
+pub use handle::Jwt;
 pub use jsonwebtoken::Algorithm;
-pub use layer::{JwtLayer, JwtService, RequireLayer, RequireService};
-pub use locate::TokenLocation;
 pub use requirement::{Requirement, Roles};
 #[cfg(feature = "redis")]
 pub use revocation::RedisStore;
 pub use revocation::{
-    MemoryStore, RevocationStore, StoreError, StoreFuture, TokenRef, TokenStatus,
+    DEFAULT_REVOCATION_TIMEOUT, MemoryStore, RevocationStore, StoreError, StoreFuture, TokenRef,
+    TokenStatus,
 };
 pub use scope::{RequiredScope, ScopeError, ScopeRule};
 pub use token::Token;
+pub use token::cache::DEFAULT_TOKEN_CACHE;
+pub use token::claims::{ClaimNames, ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
+pub use token::issue::{
+    DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, LoginBuilder, SignError, TokenBuilder, TokenPair,
+};
+pub use token::rules::DEFAULT_LEEWAY;
+pub use token::verify::DEFAULT_MAX_TOKEN_BYTES;
+
+#[cfg(feature = "axum")]
+pub use http::endpoints::{Authenticator, Payload};
+#[cfg(feature = "axum")]
+pub use http::layer::{JwtLayer, JwtService, RequireLayer, RequireService};
+#[cfg(feature = "axum")]
+pub use transport::cookies::{CookieConfig, SameSite};
+#[cfg(feature = "axum")]
+pub use transport::locate::TokenLocation;
+#[cfg(feature = "axum")]
+pub use transport::response::{AuthRejection, ErrorMapper};
 
 /// Support for the macros of `axum-jwt`. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
-    pub use crate::claims::{ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
-    pub use crate::extract::{Guard, StaticRequirement, WithGuard, assert_private_claims};
+    #[cfg(feature = "axum")]
+    pub use crate::http::extract::{Guard, WithGuard, assert_private_claims};
     pub use crate::requirement::{Requirement, Roles};
-    pub use crate::scope::{RequiredScope, ScopeRule};
+    pub use crate::requirement::{RequirementParts, RoleParts, StaticRequirement, requirement};
+    pub use crate::scope::{
+        RequiredScope, ScopeParts, ScopeRule, ScopeRuleParts, required_scope, scope_rule,
+    };
+    pub use crate::token::claims::{ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
     pub use serde;
 }

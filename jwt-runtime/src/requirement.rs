@@ -2,10 +2,10 @@
 
 use std::borrow::Cow;
 
-use crate::claims::TokenKind;
 use crate::error::AuthError;
-use crate::scope::{ScopeError, ScopeRule};
+use crate::scope::{ScopeError, ScopeRule, ScopeRuleParts, scope_rule};
 use crate::token::Token;
+use crate::token::claims::TokenKind;
 
 /// Role allow-list or deny-list (sanic-jwt-extended's `allow=` / `deny=`; both at once is a
 /// configuration error there too, so the type holds one or the other).
@@ -20,7 +20,8 @@ pub enum Roles {
 }
 
 /// The requirement of a route: produced at compile time by the attribute macros, or built at
-/// run time for a whole router with [`Jwt::require`](crate::Jwt::require).
+/// run time for a whole router with `Jwt::require` (feature `axum`), or for any token with
+/// [`Jwt::authorize`](crate::Jwt::authorize).
 ///
 /// ```
 /// use jwt_runtime::Requirement;
@@ -36,6 +37,62 @@ pub struct Requirement {
     pub(crate) roles: Roles,
     pub(crate) scopes: Option<ScopeRule>,
     pub(crate) skip_revocation: bool,
+}
+
+/// A requirement known at compile time. The attribute macros implement it on a hidden unit
+/// struct per handler; not meant to be implemented by hand.
+pub trait StaticRequirement: Send + Sync + 'static {
+    /// The requirement.
+    const REQUIREMENT: &'static Requirement;
+}
+
+/// The roles of a [`RequirementParts`]: static lists only, so that the parts can be taken
+/// apart in a `const fn`. Not public API.
+#[derive(Clone, Copy)]
+pub enum RoleParts {
+    /// Any role, or none.
+    Any,
+    /// An allow-list.
+    Allow(&'static [Cow<'static, str>]),
+    /// A deny-list.
+    Deny(&'static [Cow<'static, str>]),
+}
+
+/// The parts of a requirement the attribute macros checked at compile time, by name. Not
+/// public API: reached only through `__private`.
+pub struct RequirementParts {
+    /// Access or refresh.
+    pub kind: TokenKind,
+    /// `#[fresh_jwt_required]`.
+    pub fresh: bool,
+    /// `#[jwt_optional]`.
+    pub optional: bool,
+    /// `allow = [..]` or `deny = [..]`.
+    pub roles: RoleParts,
+    /// `#[scoped(..)]`.
+    pub scopes: Option<ScopeRuleParts>,
+    /// `skip_revocation_check = true`.
+    pub skip_revocation: bool,
+}
+
+/// A requirement from parts the macros checked. Not public API: reached only through
+/// `__private`.
+pub const fn requirement(parts: RequirementParts) -> Requirement {
+    Requirement {
+        kind: parts.kind,
+        fresh: parts.fresh,
+        optional: parts.optional,
+        roles: match parts.roles {
+            RoleParts::Any => Roles::Any,
+            RoleParts::Allow(roles) => Roles::Allow(Cow::Borrowed(roles)),
+            RoleParts::Deny(roles) => Roles::Deny(Cow::Borrowed(roles)),
+        },
+        scopes: match parts.scopes {
+            Some(rule) => Some(scope_rule(rule)),
+            None => None,
+        },
+        skip_revocation: parts.skip_revocation,
+    }
 }
 
 impl Requirement {
@@ -63,29 +120,9 @@ impl Requirement {
         }
     }
 
-    /// All parts at once. Not public API: the macros call it with checked parts.
-    #[doc(hidden)]
-    pub const fn __from_parts(
-        kind: TokenKind,
-        fresh: bool,
-        optional: bool,
-        roles: Roles,
-        scopes: Option<ScopeRule>,
-        skip_revocation: bool,
-    ) -> Self {
-        Self {
-            kind,
-            fresh,
-            optional,
-            roles,
-            scopes,
-            skip_revocation,
-        }
-    }
-
     /// Does not consult the revocation store (flask-jwt-extended's `skip_revocation_check`):
     /// for cheap, low-value routes that may accept a revoked but unexpired token.
-    pub fn skip_revocation_check(mut self) -> Self {
+    pub const fn skip_revocation_check(mut self) -> Self {
         self.skip_revocation = true;
         self
     }

@@ -27,70 +27,20 @@ pub struct ScopeError {
     pub reason: &'static str,
 }
 
-/// Checks the grammar (the macros check the same at compile time): non-empty, printable ASCII scope characters (RFC 6749 §3.3) without
-/// spaces, `"` or `\`; actions are non-empty. Returns the namespace and the actions.
-pub(crate) fn parse_scope(scope: &str) -> Result<(&str, Vec<&str>), &'static str> {
-    if scope.is_empty() {
-        return Err("a scope cannot be empty");
-    }
-    if !scope.is_ascii() {
-        return Err(
-            "scopes are ASCII only (non-ASCII look-alikes such as Cyrillic or fullwidth letters are refused)",
-        );
-    }
-    if scope.bytes().any(|b| b == b' ') {
-        return Err("a scope cannot contain spaces; list several scopes as separate strings");
-    }
-    if scope
-        .bytes()
-        .any(|b| !matches!(b, 0x21 | 0x23..=0x5B | 0x5D..=0x7E))
-    {
-        return Err("a scope may only contain printable ASCII other than `\"` and `\\`");
-    }
-    let mut parts = scope.split(':');
-    let namespace = parts.next().unwrap_or_default();
-    let actions: Vec<&str> = parts.collect();
-    if actions.iter().any(|a| a.is_empty()) {
-        return Err("empty action: write `namespace:action`, with no `::` and no trailing `:`");
-    }
-    if namespace.is_empty() && actions.is_empty() {
-        return Err("a scope needs a namespace or an action");
-    }
-    Ok((namespace, actions))
-}
-
 impl RequiredScope {
     /// Parses a scope string at run time.
+    /// Parses a scope string at run time, with the grammar the macros check at compile
+    /// time.
     pub fn parse(scope: &str) -> Result<Self, ScopeError> {
-        let (namespace, actions) = parse_scope(scope).map_err(|reason| ScopeError {
+        let parts = jwt_grammar::parse_scope(scope).map_err(|e| ScopeError {
             scope: scope.to_owned(),
-            reason,
+            reason: e.reason(),
         })?;
         Ok(Self {
             raw: Cow::Owned(scope.to_owned()),
-            namespace: Cow::Owned(namespace.to_owned()),
-            actions: Cow::Owned(
-                actions
-                    .into_iter()
-                    .map(|a| Cow::Owned(a.to_owned()))
-                    .collect(),
-            ),
+            namespace: Cow::Owned(parts.namespace.to_owned()),
+            actions: Cow::Owned(parts.actions().map(|a| Cow::Owned(a.to_owned())).collect()),
         })
-    }
-
-    /// A scope parsed at compile time. Not public API: the macros call it with parts they
-    /// have already checked.
-    #[doc(hidden)]
-    pub const fn __from_parts(
-        raw: &'static str,
-        namespace: &'static str,
-        actions: &'static [Cow<'static, str>],
-    ) -> Self {
-        Self {
-            raw: Cow::Borrowed(raw),
-            namespace: Cow::Borrowed(namespace),
-            actions: Cow::Borrowed(actions),
-        }
     }
 
     /// The scope as written.
@@ -181,22 +131,6 @@ impl ScopeRule {
         })
     }
 
-    /// Scopes checked at compile time. Not public API.
-    #[doc(hidden)]
-    pub const fn __from_parts(
-        scopes: &'static [RequiredScope],
-        require_all: bool,
-        require_all_actions: bool,
-        challenge: &'static str,
-    ) -> Self {
-        Self {
-            scopes: Cow::Borrowed(scopes),
-            require_all,
-            require_all_actions,
-            challenge: Cow::Borrowed(challenge),
-        }
-    }
-
     /// Any one listed scope is enough (sanic-jwt's `require_all=False`).
     pub fn require_all(mut self, all: bool) -> Self {
         self.require_all = all;
@@ -227,6 +161,49 @@ impl ScopeRule {
         } else {
             self.scopes.iter().any(one)
         }
+    }
+}
+
+/// A scope the attribute macros parsed at compile time, by name. Not public API: reached
+/// only through `__private`.
+pub struct ScopeParts {
+    /// The scope as written.
+    pub raw: &'static str,
+    /// The part before the first colon.
+    pub namespace: &'static str,
+    /// The actions.
+    pub actions: &'static [Cow<'static, str>],
+}
+
+/// A [`RequiredScope`] from checked parts. Not public API.
+pub const fn required_scope(parts: ScopeParts) -> RequiredScope {
+    RequiredScope {
+        raw: Cow::Borrowed(parts.raw),
+        namespace: Cow::Borrowed(parts.namespace),
+        actions: Cow::Borrowed(parts.actions),
+    }
+}
+
+/// The scope rule of a `#[scoped]` attribute, by name. Not public API.
+#[derive(Clone, Copy)]
+pub struct ScopeRuleParts {
+    /// The required scopes.
+    pub scopes: &'static [RequiredScope],
+    /// sanic-jwt's `require_all`.
+    pub require_all: bool,
+    /// sanic-jwt's `require_all_actions`.
+    pub require_all_actions: bool,
+    /// The scopes joined by spaces.
+    pub challenge: &'static str,
+}
+
+/// A [`ScopeRule`] from checked parts. Not public API.
+pub const fn scope_rule(parts: ScopeRuleParts) -> ScopeRule {
+    ScopeRule {
+        scopes: Cow::Borrowed(parts.scopes),
+        require_all: parts.require_all,
+        require_all_actions: parts.require_all_actions,
+        challenge: Cow::Borrowed(parts.challenge),
     }
 }
 
@@ -314,31 +291,14 @@ mod tests {
     }
 
     #[test]
-    fn grammar() {
-        for ok in [
-            "admin",
-            "user:read",
-            "user:read:write",
-            ":read",
-            ":read:write",
-            "a-b_c.d",
-        ] {
-            assert!(parse_scope(ok).is_ok(), "{ok}");
-        }
-        for bad in [
-            "",
-            ":",
-            "user::read",
-            "user:",
-            "a b",
-            "user:read:",
-            "аdmin",
-            "a\"b",
-            "a\\b",
-            "a\tb",
-        ] {
-            assert!(parse_scope(bad).is_err(), "{bad:?}");
-        }
+    fn run_time_parsing_uses_the_shared_grammar() {
+        let s = RequiredScope::parse("user:read:write").unwrap();
+        assert_eq!((&*s.namespace, s.actions.len()), ("user", 2));
+        let err = RequiredScope::parse("user::read").unwrap_err();
+        assert_eq!(
+            err.reason,
+            jwt_grammar::ScopeSyntaxError::EmptyAction.reason()
+        );
         assert!(ScopeRule::parse(Vec::<&str>::new()).is_err());
     }
 }

@@ -1,8 +1,13 @@
-//! The shape the attribute macros emit: a requirement built in a `const` context.
+//! The shape the attribute macros emit: a requirement built in a `const` context from parts
+//! named field by field, through the macro support module.
 
 use std::borrow::Cow;
 
-use jwt_runtime::{RequiredScope, Requirement, Roles, ScopeRule, StaticRequirement, TokenKind};
+use jwt_runtime::__private::{
+    RequirementParts, RoleParts, ScopeParts, ScopeRuleParts, StaticRequirement, TokenKind,
+    required_scope, requirement,
+};
+use jwt_runtime::Requirement;
 
 struct AdminOnly;
 
@@ -12,16 +17,24 @@ impl StaticRequirement for AdminOnly {
     const REQUIREMENT: &'static Requirement = {
         const ROLES: &[Cow<'static, str>] = &[Cow::Borrowed("ADMIN")];
         const ACTIONS_0: &[Cow<'static, str>] = &[Cow::Borrowed("read")];
-        const SCOPES: &[RequiredScope] =
-            &[RequiredScope::__from_parts("user:read", "user", ACTIONS_0)];
-        &Requirement::__from_parts(
-            TokenKind::Access,
-            false,
-            false,
-            Roles::Allow(Cow::Borrowed(ROLES)),
-            Some(ScopeRule::__from_parts(SCOPES, true, true, "user:read")),
-            false,
-        )
+        const SCOPES: &[jwt_runtime::RequiredScope] = &[required_scope(ScopeParts {
+            raw: "user:read",
+            namespace: "user",
+            actions: ACTIONS_0,
+        })];
+        &requirement(RequirementParts {
+            kind: TokenKind::Access,
+            fresh: false,
+            optional: false,
+            roles: RoleParts::Allow(ROLES),
+            scopes: Some(ScopeRuleParts {
+                scopes: SCOPES,
+                require_all: true,
+                require_all_actions: true,
+                challenge: "user:read",
+            }),
+            skip_revocation: false,
+        })
     };
 }
 

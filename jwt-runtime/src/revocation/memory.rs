@@ -5,7 +5,7 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::{StoreError, StoreFuture, TokenRef, TokenStatus, combine};
-use crate::verify::now;
+use crate::token::clock::now;
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum Value {

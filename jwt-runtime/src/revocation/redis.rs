@@ -5,7 +5,7 @@ use std::time::Duration;
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
 use super::{StoreError, StoreFuture, TokenRef, TokenStatus, combine};
-use crate::verify::now;
+use crate::token::clock::now;
 
 /// Revocation in Redis, through a connection manager that reconnects by itself.
 ///

@@ -1,13 +1,12 @@
 //! Checks an annotated handler and plans its expansion: merges stacked attributes, finds the
-//! token argument, and decides where the guard goes.
+//! token argument, and decides where the guard goes. The emitter (`emit.rs`) decides nothing.
 
 use proc_macro2::TokenStream;
 use quote::ToTokens;
-use syn::spanned::Spanned;
 use syn::{Attribute, FnArg, GenericArgument, ItemFn, Meta, PathArguments, Type};
 
 use crate::attr::{Args, AttrLoc, Kind, RoleList, parse_args};
-use crate::errors::Errors;
+use crate::ctxt::Ctxt;
 use crate::scope::ParsedScope;
 
 /// axum implements `Handler` for functions of at most 16 arguments.
@@ -66,15 +65,6 @@ pub(crate) fn strip_our_attrs(func: &mut ItemFn) -> Vec<Attribute> {
     ours
 }
 
-/// References the paths of stacked attributes this expansion consumed, so that the user's
-/// imports of them are not reported as unused.
-pub(crate) fn keep_imports_used(paths: &[syn::Path]) -> TokenStream {
-    paths
-        .iter()
-        .map(|path| quote::quote!(#[allow(unused_imports)] use #path as _;))
-        .collect()
-}
-
 /// The token argument: `Token<C>` or `Option<Token<C>>`.
 struct TokenArg {
     optional: bool,
@@ -129,7 +119,7 @@ fn is_state(ty: &Type) -> bool {
 /// Checks the handler under `kind` (the attribute being expanded, with `args`) and every
 /// stacked attribute of ours, and plans the expansion.
 pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Plan, syn::Error> {
-    let mut errors = Errors::default();
+    let mut errors = Ctxt::new();
     let mut all: Vec<Args> = Vec::new();
     match parse_args(kind, args, AttrLoc::call_site()) {
         Ok(a) => all.push(a),
@@ -289,7 +279,7 @@ pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Pl
             ),
         );
     }
-    errors.finish()?;
+    errors.check()?;
 
     let (claims, claims_from_user) = match token.and_then(|t| t.claims) {
         Some(c) => (c, true),
@@ -316,51 +306,6 @@ pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Pl
         stacked_paths,
         func,
     })
-}
-
-/// Expands one attribute. On a mistake the user's item is emitted unchanged (without our
-/// attributes) next to the errors, so the compiler reports those and nothing else.
-pub(crate) fn expand(kind: Kind, args: TokenStream, item: TokenStream) -> TokenStream {
-    let func: ItemFn = match syn::parse2(item.clone()) {
-        Ok(func) => func,
-        Err(_) => return not_a_function(kind, item),
-    };
-    let mut fallback = func.clone();
-    match plan(kind, args, func) {
-        Ok(plan) => crate::expand::emit(plan),
-        Err(errors) => {
-            let stacked: Vec<syn::Path> = strip_our_attrs(&mut fallback)
-                .iter()
-                .map(|a| a.path().clone())
-                .collect();
-            let mut out = errors.to_compile_error();
-            out.extend(keep_imports_used(&stacked));
-            fallback.to_tokens(&mut out);
-            out
-        }
-    }
-}
-
-fn not_a_function(kind: Kind, item: TokenStream) -> TokenStream {
-    let what = kind.name();
-    let (span, noun) = match syn::parse2::<syn::Item>(item.clone()) {
-        Ok(syn::Item::Struct(s)) => (s.struct_token.span, "a struct"),
-        Ok(syn::Item::Enum(e)) => (e.enum_token.span, "an enum"),
-        Ok(syn::Item::Impl(i)) => (i.impl_token.span, "an impl block"),
-        Ok(syn::Item::Trait(t)) => (t.trait_token.span, "a trait"),
-        Ok(syn::Item::Mod(m)) => (m.mod_token.span, "a module"),
-        Ok(syn::Item::Const(c)) => (c.const_token.span, "a constant"),
-        Ok(syn::Item::Static(s)) => (s.static_token.span, "a static"),
-        Ok(other) => (other.span(), "this item"),
-        Err(_) => (item.span(), "this item"),
-    };
-    let mut out = syn::Error::new(
-        span,
-        format!("#[{what}] goes on an `async fn` handler, not on {noun}"),
-    )
-    .to_compile_error();
-    out.extend(item);
-    out
 }
 
 #[cfg(test)]

@@ -4,8 +4,7 @@
 use axum::http::HeaderName;
 use axum::http::request::Parts;
 
-use crate::config::{ConfigError, header_name};
-use crate::error::AuthError;
+use crate::error::{AuthError, ConfigError};
 
 /// A place a token may be found. The configured list is searched in order and the first
 /// place holding a token is used; a bad token there is not retried elsewhere.
@@ -94,6 +93,11 @@ impl Locations {
         })
     }
 
+    /// Whether tokens may travel in cookies (they then carry a CSRF value).
+    pub(crate) fn uses_cookies(&self) -> bool {
+        self.order.contains(&TokenLocation::Cookie)
+    }
+
     /// A human description of where tokens are looked for, for `missing_token` messages.
     pub(crate) fn looked_in(&self) -> &str {
         &self.looked_in
@@ -111,7 +115,7 @@ impl Locations {
                 TokenLocation::Header => header = self.in_header(parts)?,
                 TokenLocation::Query => query = self.in_query(parts)?,
                 TokenLocation::Cookie => {
-                    cookie = crate::cookies::find_cookie(&parts.headers, &self.cookie)?
+                    cookie = super::cookies::find_cookie(&parts.headers, &self.cookie)?
                 }
             }
         }
@@ -133,7 +137,9 @@ impl Locations {
         }))
     }
 
-    fn in_header<'a>(&self, parts: &'a Parts) -> Result<Option<&'a str>, AuthError> {
+    /// The token of the configured header (`Authorization: Bearer <token>` by default), with
+    /// the one-token rule: the only bearer parser of the crate.
+    pub(crate) fn in_header<'a>(&self, parts: &'a Parts) -> Result<Option<&'a str>, AuthError> {
         let mut values = parts.headers.get_all(&self.header).iter();
         let Some(value) = values.next() else {
             return Ok(None);
@@ -205,6 +211,16 @@ impl Locations {
             other => Ok(other),
         }
     }
+}
+
+/// Parses a header name for the configuration.
+pub(crate) fn header_name(name: &str) -> Result<HeaderName, ConfigError> {
+    HeaderName::try_from(name).map_err(|_| {
+        ConfigError::invalid(
+            "header_name",
+            format!("{name:?} is not a valid header name"),
+        )
+    })
 }
 
 #[cfg(test)]

@@ -18,9 +18,12 @@
 //! difference.
 
 use std::any::{Any, TypeId};
-use std::collections::{HashMap, VecDeque};
-use std::hash::{BuildHasher, BuildHasherDefault, Hasher, RandomState};
+use std::collections::VecDeque;
+use std::hash::{BuildHasher, RandomState};
 use std::sync::{Arc, RwLock};
+
+use hashbrown::HashTable;
+use subtle::ConstantTimeEq;
 
 /// A verified token's decoded claims (`Claims<C>`), which hold the token string they came
 /// from. The private-claims type `C` is erased; [`TokenCache::get`] finds it again.
@@ -31,31 +34,16 @@ pub(crate) trait Verified: Any + Send + Sync {
 
 /// Independent locks, so that requests carrying different tokens do not contend.
 const SHARDS: usize = 8;
+/// Default capacity of the [verified-token cache](crate::JwtBuilder::token_cache): 4,096
+/// tokens.
+pub const DEFAULT_TOKEN_CACHE: usize = 4096;
 /// The largest capacity accepted.
 pub(crate) const MAX_CAPACITY: usize = 1 << 20;
 
-/// The maps are keyed by a hash made with the handle's random key already: used as it is.
-#[derive(Default)]
-struct Prehashed(u64);
-
-impl Hasher for Prehashed {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-    fn write(&mut self, bytes: &[u8]) {
-        // Only `u64` keys are hashed here; any other input still gets a hash.
-        for &b in bytes {
-            self.0 = self.0.rotate_left(8) ^ u64::from(b);
-        }
-    }
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n;
-    }
-}
-
+/// One shard: entries found by their keyed hash (already a hash made with the handle's random
+/// key, so hashbrown's `HashTable` uses it as it is), and their hashes oldest first.
 struct Shard {
-    entries: HashMap<u64, Arc<dyn Verified>, BuildHasherDefault<Prehashed>>,
-    /// The keys of `entries`, oldest first.
+    entries: HashTable<(u64, Arc<dyn Verified>)>,
     order: VecDeque<u64>,
 }
 
@@ -81,7 +69,7 @@ impl TokenCache {
             keys: RandomState::new(),
             shards: std::array::from_fn(|_| {
                 RwLock::new(Shard {
-                    entries: HashMap::with_capacity_and_hasher(per_shard, Default::default()),
+                    entries: HashTable::with_capacity(per_shard),
                     order: VecDeque::with_capacity(per_shard),
                 })
             }),
@@ -102,7 +90,7 @@ impl TokenCache {
     }
 
     fn shard(&self, hash: u64) -> &RwLock<Shard> {
-        // Bits the maps do not use: their low bits pick a bucket, their top 7 a tag.
+        // Bits the tables do not use: their low bits pick a bucket, their top 7 a tag.
         &self.shards[(hash >> 32) as usize % SHARDS]
     }
 
@@ -115,7 +103,8 @@ impl TokenCache {
         };
         shard
             .entries
-            .get(&hash)
+            .find(hash, |(h, _)| *h == hash)
+            .map(|(_, data)| data)
             .filter(|data| same(data.token(), token))
             .and_then(|data| {
                 // Trait upcasting: `Verified` has `Any + Send + Sync` as supertraits.
@@ -132,16 +121,17 @@ impl TokenCache {
             return;
         };
         let shard = &mut *shard;
-        if let Some(entry) = shard.entries.get_mut(&hash) {
+        if let Some((_, entry)) = shard.entries.find_mut(hash, |(h, _)| *h == hash) {
             *entry = data;
             return;
         }
         if shard.entries.len() >= self.per_shard
             && let Some(oldest) = shard.order.pop_front()
+            && let Ok(entry) = shard.entries.find_entry(oldest, |(h, _)| *h == oldest)
         {
-            shard.entries.remove(&oldest);
+            entry.remove();
         }
-        shard.entries.insert(hash, data);
+        shard.entries.insert_unique(hash, (hash, data), |(h, _)| *h);
         shard.order.push_back(hash);
     }
 
@@ -157,11 +147,7 @@ impl TokenCache {
 /// Whole-string equality that reads every byte (no early exit, so the time does not tell how
 /// much of a string matched); the lengths are compared first, they are not secret.
 fn same(a: &str, b: &str) -> bool {
-    a.len() == b.len()
-        && a.bytes()
-            .zip(b.bytes())
-            .fold(0u8, |acc, (x, y)| acc | (x ^ y))
-            == 0
+    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
 }
 
 #[cfg(test)]

@@ -8,10 +8,9 @@ use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visi
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
-/// The claims the library itself writes besides the configurable ones.
-pub(crate) const FIXED_RESERVED: [&str; 7] = ["exp", "iat", "nbf", "iss", "aud", "jti", "fresh"];
-/// Reserved for the cookie + CSRF mode.
-pub(crate) const CSRF_CLAIM: &str = "csrf";
+use crate::error::ConfigError;
+
+pub(crate) use jwt_grammar::{CSRF_CLAIM, LIBRARY_CLAIMS};
 
 /// Whether a token is an access token or a refresh token (the `type` claim).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -61,11 +60,12 @@ pub struct ClaimNames {
 
 impl Default for ClaimNames {
     fn default() -> Self {
+        let d = jwt_grammar::DEFAULT_CLAIM_NAMES;
         Self {
-            identity: "sub".to_owned(),
-            scopes: "scopes".to_owned(),
-            role: "role".to_owned(),
-            token_type: "type".to_owned(),
+            identity: d.identity.to_owned(),
+            scopes: d.scopes.to_owned(),
+            role: d.role.to_owned(),
+            token_type: d.token_type.to_owned(),
         }
     }
 }
@@ -73,12 +73,40 @@ impl Default for ClaimNames {
 impl ClaimNames {
     /// Whether `key` is a claim the library writes or reads itself.
     pub(crate) fn is_reserved(&self, key: &str) -> bool {
-        FIXED_RESERVED.contains(&key)
-            || key == CSRF_CLAIM
-            || key == self.identity
-            || key == self.scopes
-            || key == self.role
-            || key == self.token_type
+        LIBRARY_CLAIMS.contains(&key) || key == CSRF_CLAIM || self.all().contains(&key)
+    }
+
+    fn all(&self) -> [&str; 4] {
+        [&self.identity, &self.scopes, &self.role, &self.token_type]
+    }
+
+    /// Checks the names: none empty, none a library claim, all four different.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        for (setting, name) in [
+            ("identity_claim", &self.identity),
+            ("scopes_claim", &self.scopes),
+            ("role_claim", &self.role),
+            ("token_type_claim", &self.token_type),
+        ] {
+            if name.is_empty() {
+                return Err(ConfigError::invalid(setting, "must not be empty"));
+            }
+            if LIBRARY_CLAIMS.contains(&name.as_str()) || name == CSRF_CLAIM {
+                return Err(ConfigError::invalid(
+                    setting,
+                    format!("`{name}` is a registered claim"),
+                ));
+            }
+        }
+        let mut all = self.all();
+        all.sort_unstable();
+        if all.windows(2).any(|w| w[0] == w[1]) {
+            return Err(ConfigError::invalid(
+                "claim names",
+                "identity, scopes, role and type claims must differ",
+            ));
+        }
+        Ok(())
     }
 }
 
@@ -371,7 +399,7 @@ impl<C> Claims<C> {
     }
 }
 
-impl<C: Send + Sync + 'static> crate::tokencache::Verified for Claims<C> {
+impl<C: Send + Sync + 'static> super::cache::Verified for Claims<C> {
     fn token(&self) -> &str {
         self.raw()
     }

@@ -1,25 +1,30 @@
-//! [`JwtLayer`]: installs a [`Jwt`] on a router.
+//! [`JwtLayer`] installs a [`Jwt`] on a router; [`RequireLayer`] admits every request of a
+//! router under one requirement. Each is a layer and its service, side by side.
 
+use std::sync::Arc;
 use std::task::{Context, Poll};
 
 use axum::http::Request;
+use axum::response::Response;
 use tower_layer::Layer;
 use tower_service::Service;
 
-use crate::config::Jwt;
-
-impl Jwt {
-    /// The layer that makes this handle available to [`Token`](crate::Token), `Jwt` and the
-    /// guards of every route below it: `Router::new().route(..).layer(jwt.layer())`.
-    pub fn layer(&self) -> JwtLayer {
-        JwtLayer { jwt: self.clone() }
-    }
-}
+use super::admit::admit;
+use super::extract::keep_guarded;
+use crate::handle::Jwt;
+use crate::requirement::Requirement;
+use crate::transport::response::respond;
 
 /// The layer returned by [`Jwt::layer`].
 #[derive(Clone, Debug)]
 pub struct JwtLayer {
     jwt: Jwt,
+}
+
+impl JwtLayer {
+    pub(crate) fn new(jwt: Jwt) -> Self {
+        Self { jwt }
+    }
 }
 
 impl<S> Layer<S> for JwtLayer {
@@ -58,37 +63,20 @@ where
     }
 }
 
-impl Jwt {
-    /// A layer that applies `requirement` to every route below it, without macros:
-    ///
-    /// ```
-    /// use axum::{Router, routing::get};
-    /// use jwt_runtime::{Jwt, Requirement};
-    ///
-    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
-    /// let jwt = Jwt::builder().secret([7u8; 32]).build()?;
-    /// let admin: Router = Router::new()
-    ///     .route("/users", get(|| async { "all users" }))
-    ///     .route_layer(jwt.require(Requirement::access().scopes(["admin"])?));
-    /// let app: Router = Router::new().nest("/admin", admin).layer(jwt.layer());
-    /// # Ok(()) }
-    /// ```
-    ///
-    /// Rejected requests never reach the routes; accepted ones can still take `Token` (the
-    /// token is not decoded again for `Token<()>`).
-    pub fn require(&self, requirement: crate::Requirement) -> RequireLayer {
-        RequireLayer {
-            jwt: self.clone(),
-            requirement: std::sync::Arc::new(requirement),
-        }
-    }
-}
-
 /// The layer returned by [`Jwt::require`].
 #[derive(Clone, Debug)]
 pub struct RequireLayer {
     jwt: Jwt,
-    requirement: std::sync::Arc<crate::Requirement>,
+    requirement: Arc<Requirement>,
+}
+
+impl RequireLayer {
+    pub(crate) fn new(jwt: Jwt, requirement: Requirement) -> Self {
+        Self {
+            jwt,
+            requirement: Arc::new(requirement),
+        }
+    }
 }
 
 impl<S> Layer<S> for RequireLayer {
@@ -108,16 +96,16 @@ impl<S> Layer<S> for RequireLayer {
 pub struct RequireService<S> {
     inner: S,
     jwt: Jwt,
-    requirement: std::sync::Arc<crate::Requirement>,
+    requirement: Arc<Requirement>,
 }
 
 impl<S, B> Service<Request<B>> for RequireService<S>
 where
-    S: Service<Request<B>, Response = axum::response::Response> + Clone + Send + 'static,
+    S: Service<Request<B>, Response = Response> + Clone + Send + 'static,
     S::Future: Send + 'static,
     B: Send + 'static,
 {
-    type Response = axum::response::Response;
+    type Response = Response;
     type Error = S::Error;
     type Future = std::pin::Pin<
         Box<dyn std::future::Future<Output = Result<Self::Response, Self::Error>> + Send>,
@@ -135,9 +123,9 @@ where
         let requirement = self.requirement.clone();
         Box::pin(async move {
             let (mut parts, body) = request.into_parts();
-            match jwt.admit::<()>(&parts, &requirement).await {
-                Ok(token) => crate::extract::keep_guarded(&mut parts, token),
-                Err(e) => return Ok(jwt.error_response(&e)),
+            match admit::<()>(&jwt.inner, &parts, &requirement).await {
+                Ok(token) => keep_guarded(&mut parts, token),
+                Err(e) => return Ok(respond(Some(&jwt.inner.http.render), &e)),
             }
             parts.extensions.insert(jwt);
             inner.call(Request::from_parts(parts, body)).await

@@ -1,34 +1,29 @@
-//! `#[derive(PrivateClaims)]`: parse the struct and its `#[claim(..)]` attributes, check them,
-//! emit the one-pass reader and the writer.
+//! Parses and checks the struct and its `#[claim(..)]` / `#[private_claims(..)]` attributes
+//! into [`Claims`], reporting every mistake at once.
 
-use proc_macro2::{Span, TokenStream};
-use quote::{format_ident, quote, quote_spanned};
+use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitStr, Type};
 
-use crate::errors::Errors;
+use jwt_grammar::{RESERVED_BY_DEFAULT, is_reserved_by_default};
 
-/// Claims the library writes itself: a private claim may not take their name (with no
-/// prefix configured it would be written top-level and collide).
-pub(crate) const RESERVED: [&str; 12] = [
-    "exp", "iat", "nbf", "iss", "aud", "jti", "sub", "type", "role", "scopes", "fresh", "csrf",
-];
+use crate::ctxt::{Ctxt, Once};
 
 const FIELD_KEYS: [&str; 3] = ["rename", "default", "skip_serializing_if_none"];
 
-struct Field {
-    ident: syn::Ident,
-    ty: Type,
-    key: String,
-    optional: bool,
-    default: bool,
-    skip_if_none: bool,
+pub(crate) struct Field {
+    pub(crate) ident: syn::Ident,
+    pub(crate) ty: Type,
+    pub(crate) key: String,
+    pub(crate) optional: bool,
+    pub(crate) default: bool,
+    pub(crate) skip_if_none: bool,
 }
 
-struct Claims {
-    name: syn::Ident,
-    krate: syn::Path,
-    fields: Vec<Field>,
+pub(crate) struct Claims {
+    pub(crate) name: syn::Ident,
+    pub(crate) krate: syn::Path,
+    pub(crate) fields: Vec<Field>,
 }
 
 fn is_option(ty: &Type) -> bool {
@@ -40,9 +35,9 @@ fn is_option(ty: &Type) -> bool {
     }
 }
 
-fn parse(input: &DeriveInput) -> Result<Claims, syn::Error> {
-    let mut errors = Errors::default();
-    let mut krate: Option<syn::Path> = None;
+pub(crate) fn parse(input: &DeriveInput) -> Result<Claims, syn::Error> {
+    let mut errors = Ctxt::new();
+    let mut krate = Once::new("argument", "crate");
     for attr in input
         .attrs
         .iter()
@@ -50,16 +45,15 @@ fn parse(input: &DeriveInput) -> Result<Claims, syn::Error> {
     {
         let result = attr.parse_nested_meta(|meta| {
             if meta.path.is_ident("crate") {
-                if krate.is_some() {
-                    return Err(meta.error("duplicate argument `crate`"));
-                }
                 let lit: LitStr = meta.value()?.parse()?;
-                krate = Some(lit.parse().map_err(|_| {
-                    syn::Error::new_spanned(
-                        &lit,
-                        "`crate` takes a path, e.g. crate = \"::my_axum_jwt\"",
-                    )
-                })?);
+                if krate.first(&mut errors, &meta.path) {
+                    krate.put(lit.parse().map_err(|_| {
+                        syn::Error::new_spanned(
+                            &lit,
+                            "`crate` takes a path, e.g. crate = \"::my_axum_jwt\"",
+                        )
+                    })?);
+                }
                 Ok(())
             } else {
                 Err(meta
@@ -114,9 +108,9 @@ fn parse(input: &DeriveInput) -> Result<Claims, syn::Error> {
         let Some(ident) = f.ident.clone() else {
             continue;
         };
-        let mut rename: Option<LitStr> = None;
-        let mut default = false;
-        let mut skip_if_none: Option<Span> = None;
+        let mut rename: Once<LitStr> = Once::new("claim attribute", "rename");
+        let mut default: Once<()> = Once::new("claim attribute", "default");
+        let mut skip_if_none: Once<Span> = Once::new("claim attribute", "skip_serializing_if_none");
         for attr in f.attrs.iter().filter(|a| a.path().is_ident("claim")) {
             let result = attr.parse_nested_meta(|meta| {
                 let key = meta
@@ -124,25 +118,14 @@ fn parse(input: &DeriveInput) -> Result<Claims, syn::Error> {
                     .get_ident()
                     .map(ToString::to_string)
                     .unwrap_or_default();
-                let duplicate = || meta.error(format!("duplicate claim attribute `{key}`"));
                 match key.as_str() {
                     "rename" => {
-                        if rename.is_some() {
-                            return Err(duplicate());
-                        }
-                        rename = Some(meta.value()?.parse()?);
+                        let value: LitStr = meta.value()?.parse()?;
+                        rename.set(&mut errors, &meta.path, value);
                     }
-                    "default" => {
-                        if default {
-                            return Err(duplicate());
-                        }
-                        default = true;
-                    }
+                    "default" => default.set(&mut errors, &meta.path, ()),
                     "skip_serializing_if_none" => {
-                        if skip_if_none.is_some() {
-                            return Err(duplicate());
-                        }
-                        skip_if_none = Some(meta.path.span());
+                        skip_if_none.set(&mut errors, &meta.path, meta.path.span())
                     }
                     _ => {
                         return Err(meta.error(format!(
@@ -161,13 +144,15 @@ fn parse(input: &DeriveInput) -> Result<Claims, syn::Error> {
                 errors.push(e);
             }
         }
+        let (rename, default, skip_if_none) =
+            (rename.get(), default.get().is_some(), skip_if_none.get());
         let raw_name = ident.to_string();
         let field_name = raw_name.strip_prefix("r#").unwrap_or(&raw_name).to_owned();
         let key = rename.as_ref().map_or(field_name, LitStr::value);
         let key_span = rename.as_ref().map_or(ident.span(), LitStr::span);
         if key.is_empty() {
             errors.at(key_span, "a claim name cannot be empty");
-        } else if RESERVED.contains(&key.as_str()) {
+        } else if is_reserved_by_default(&key) {
             let how = if rename.is_some() {
                 "choose another name"
             } else {
@@ -177,7 +162,7 @@ fn parse(input: &DeriveInput) -> Result<Claims, syn::Error> {
                 key_span,
                 format!(
                     "`{key}` is a registered or library claim (reserved: {}); {how}",
-                    RESERVED.join(", ")
+                    RESERVED_BY_DEFAULT.join(", ")
                 ),
             );
         } else if fields.iter().any(|other| other.key == key) {
@@ -206,157 +191,18 @@ fn parse(input: &DeriveInput) -> Result<Claims, syn::Error> {
             skip_if_none: skip_if_none.is_some(),
         });
     }
-    errors.finish()?;
+    errors.check()?;
     Ok(Claims {
         name: input.ident.clone(),
-        krate: krate.unwrap_or_else(|| syn::parse_quote!(::axum_jwt)),
+        krate: krate.get().unwrap_or_else(super::default_crate),
         fields,
     })
-}
-
-fn emit(claims: &Claims) -> TokenStream {
-    let Claims {
-        name,
-        krate,
-        fields,
-    } = claims;
-    let p = quote!(#krate::__private);
-    let slots: Vec<_> = (0..fields.len()).map(|i| format_ident!("f{i}")).collect();
-    let types: Vec<&Type> = fields.iter().map(|f| &f.ty).collect();
-    let keys: Vec<&String> = fields.iter().map(|f| &f.key).collect();
-    let finish = fields.iter().zip(&slots).map(|(f, slot)| {
-        let (ident, key) = (&f.ident, &f.key);
-        if f.optional {
-            quote!(#ident: partial.#slot.flatten())
-        } else if f.default {
-            quote!(#ident: partial.#slot.unwrap_or_default())
-        } else {
-            quote!(#ident: match partial.#slot {
-                ::core::option::Option::Some(value) => value,
-                ::core::option::Option::None => {
-                    return ::core::result::Result::Err(#p::ClaimsError::missing(#key));
-                }
-            })
-        }
-    });
-    // Spanned at the field's type, so a type that is not `Serialize` is reported there.
-    let write = fields.iter().map(|f| {
-        let (ident, key) = (&f.ident, &f.key);
-        let span = f.ty.span();
-        if f.skip_if_none {
-            quote_spanned!(span=> if let ::core::option::Option::Some(value) = &self.#ident {
-                out.field(#key, value)?;
-            })
-        } else {
-            quote_spanned!(span=> out.field(#key, &self.#ident)?;)
-        }
-    });
-    quote! {
-        const _: () = {
-            #[doc(hidden)]
-            pub struct __AxumJwtPartial {
-                #(#slots: ::core::option::Option<#types>,)*
-            }
-
-            impl ::core::default::Default for __AxumJwtPartial {
-                fn default() -> Self {
-                    Self { #(#slots: ::core::option::Option::None,)* }
-                }
-            }
-
-            impl #p::PrivateClaims for #name {
-                type Partial = __AxumJwtPartial;
-                const FIELDS: &'static [&'static str] = &[#(#keys),*];
-
-                fn read_field<'de, D: #p::serde::Deserializer<'de>>(
-                    partial: &mut Self::Partial,
-                    field: &str,
-                    value: D,
-                ) -> ::core::result::Result<bool, D::Error> {
-                    match field {
-                        #(#keys => {
-                            if partial.#slots.is_some() {
-                                return ::core::result::Result::Err(
-                                    <D::Error as #p::serde::de::Error>::duplicate_field(#keys),
-                                );
-                            }
-                            partial.#slots = ::core::option::Option::Some(
-                                <#types as #p::serde::Deserialize>::deserialize(value)?,
-                            );
-                            ::core::result::Result::Ok(true)
-                        })*
-                        _ => {
-                            let _ = (partial, value);
-                            ::core::result::Result::Ok(false)
-                        }
-                    }
-                }
-
-                fn finish(
-                    partial: Self::Partial,
-                ) -> ::core::result::Result<Self, #p::ClaimsError> {
-                    let _ = &partial;
-                    ::core::result::Result::Ok(Self { #(#finish,)* })
-                }
-
-                fn write(
-                    &self,
-                    out: &mut #p::ClaimWriter<'_>,
-                ) -> ::core::result::Result<(), #p::ClaimsError> {
-                    let _ = &out;
-                    #(#write)*
-                    ::core::result::Result::Ok(())
-                }
-            }
-        };
-    }
-}
-
-/// A stand-in implementation emitted next to the errors, so that `Token<Name>` elsewhere
-/// does not add a second error about the missing trait.
-fn stub(input: &DeriveInput) -> TokenStream {
-    if !input.generics.params.is_empty() {
-        return TokenStream::new();
-    }
-    let name = &input.ident;
-    quote! {
-        impl ::axum_jwt::__private::PrivateClaims for #name {
-            type Partial = ();
-            const FIELDS: &'static [&'static str] = &[];
-            fn read_field<'de, D: ::axum_jwt::__private::serde::Deserializer<'de>>(
-                _: &mut (), _: &str, _: D,
-            ) -> ::core::result::Result<bool, D::Error> {
-                ::core::result::Result::Ok(false)
-            }
-            fn finish(_: ()) -> ::core::result::Result<Self, ::axum_jwt::__private::ClaimsError> {
-                ::core::unreachable!()
-            }
-            fn write(&self, _: &mut ::axum_jwt::__private::ClaimWriter<'_>)
-                -> ::core::result::Result<(), ::axum_jwt::__private::ClaimsError> {
-                ::core::result::Result::Ok(())
-            }
-        }
-    }
-}
-
-pub(crate) fn expand(input: TokenStream) -> TokenStream {
-    let input: DeriveInput = match syn::parse2(input) {
-        Ok(input) => input,
-        Err(e) => return e.to_compile_error(),
-    };
-    match parse(&input) {
-        Ok(claims) => emit(&claims),
-        Err(e) => {
-            let mut out = e.to_compile_error();
-            out.extend(stub(&input));
-            out
-        }
-    }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use proc_macro2::TokenStream;
     use quote::quote;
 
     fn errors_of(input: TokenStream) -> String {
@@ -373,7 +219,7 @@ mod tests {
 
     #[test]
     fn every_reserved_name_is_refused() {
-        for name in RESERVED {
+        for name in RESERVED_BY_DEFAULT {
             let err = errors_of(quote!(
                 struct C {
                     #[claim(rename = #name)]
@@ -492,6 +338,10 @@ mod tests {
         let keys: Vec<_> = c.fields.iter().map(|f| f.key.as_str()).collect();
         assert_eq!(keys, ["user_id", "perm", "nickname"]);
         assert!(c.fields[2].optional && c.fields[2].skip_if_none);
-        assert!(emit(&c).to_string().contains(":: my_jwt :: __private"));
+        assert!(
+            super::super::emit::emit(&c)
+                .to_string()
+                .contains(":: my_jwt :: __private")
+        );
     }
 }

@@ -1,5 +1,6 @@
-//! Creating tokens: [`Jwt::access_token`] and [`Jwt::refresh_token`].
+//! [`Issuer`]: creating tokens, through [`TokenBuilder`] and [`LoginBuilder`].
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -7,9 +8,109 @@ use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
-use crate::claims::{CSRF_CLAIM, ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
-use crate::config::Jwt;
-use crate::verify::now;
+use super::OwnHeaders;
+use super::claims::{CSRF_CLAIM, ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
+use super::clock::now;
+use super::keys::SigningKey;
+use super::rules::ClaimRules;
+use crate::error::ConfigError;
+
+/// Default lifetime of an access token: 15 minutes.
+pub const DEFAULT_ACCESS_TTL: Duration = Duration::from_secs(15 * 60);
+/// Default lifetime of a refresh token: 30 days.
+pub const DEFAULT_REFRESH_TTL: Duration = Duration::from_secs(30 * 24 * 60 * 60);
+
+/// How long new tokens live, and sanic-jwt's `nbf` delta.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Lifetimes {
+    pub(crate) access: Duration,
+    pub(crate) refresh: Duration,
+    pub(crate) nbf_delta: Option<Duration>,
+}
+
+impl Default for Lifetimes {
+    fn default() -> Self {
+        Self {
+            access: DEFAULT_ACCESS_TTL,
+            refresh: DEFAULT_REFRESH_TTL,
+            nbf_delta: None,
+        }
+    }
+}
+
+impl Lifetimes {
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        if self.access.is_zero() {
+            return Err(ConfigError::invalid("access_ttl", "must be more than zero"));
+        }
+        if self.refresh.is_zero() {
+            return Err(ConfigError::invalid(
+                "refresh_ttl",
+                "must be more than zero",
+            ));
+        }
+        Ok(())
+    }
+
+    /// The lifetime of a new token of `kind`.
+    pub(crate) fn of(&self, kind: TokenKind) -> Duration {
+        match kind {
+            TokenKind::Access => self.access,
+            TokenKind::Refresh => self.refresh,
+        }
+    }
+
+    /// The longer of the two lifetimes.
+    pub(crate) fn longest(&self) -> Duration {
+        self.access.max(self.refresh)
+    }
+}
+
+/// Mints tokens: the signing key (none for a verify-only configuration), the claim rules
+/// shared with the verifier, the lifetimes, and whether tokens carry a CSRF value (cookie
+/// transport).
+pub(crate) struct Issuer {
+    key: Option<SigningKey>,
+    rules: Arc<ClaimRules>,
+    headers: OwnHeaders,
+    lifetimes: Lifetimes,
+    bind_csrf: bool,
+}
+
+impl Issuer {
+    pub(crate) fn new(
+        key: Option<SigningKey>,
+        alg_name: &str,
+        rules: Arc<ClaimRules>,
+        lifetimes: Lifetimes,
+        bind_csrf: bool,
+    ) -> Result<Self, ConfigError> {
+        lifetimes.validate()?;
+        Ok(Self {
+            key,
+            rules,
+            headers: OwnHeaders::new(alg_name),
+            lifetimes,
+            bind_csrf,
+        })
+    }
+
+    pub(crate) fn lifetimes(&self) -> &Lifetimes {
+        &self.lifetimes
+    }
+
+    /// Starts a token of `kind` for `identity`.
+    pub(crate) fn token(&self, kind: TokenKind, identity: String) -> TokenBuilder<'_> {
+        TokenBuilder::new(self, kind, identity)
+    }
+
+    /// Starts a login: see [`LoginBuilder`].
+    pub(crate) fn login(&self, identity: String) -> LoginBuilder<'_> {
+        LoginBuilder {
+            template: TokenBuilder::new(self, TokenKind::Access, identity),
+        }
+    }
+}
 
 /// Why a token could not be created.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -35,19 +136,6 @@ pub(crate) fn random_id() -> Result<String, SignError> {
     let mut bytes = [0u8; 16];
     getrandom::fill(&mut bytes).map_err(|_| SignError::Crypto)?;
     Ok(URL_SAFE_NO_PAD.encode(bytes))
-}
-
-impl Jwt {
-    /// Starts an access token for `identity`. Access tokens are not fresh unless
-    /// [`fresh(true)`](TokenBuilder::fresh) says so.
-    pub fn access_token(&self, identity: impl Into<String>) -> TokenBuilder<'_> {
-        TokenBuilder::new(self, TokenKind::Access, identity.into())
-    }
-
-    /// Starts a refresh token for `identity`.
-    pub fn refresh_token(&self, identity: impl Into<String>) -> TokenBuilder<'_> {
-        TokenBuilder::new(self, TokenKind::Refresh, identity.into())
-    }
 }
 
 /// An access token and its refresh token, minted together.
@@ -86,24 +174,7 @@ pub(crate) struct Signed {
     pub(crate) csrf: Option<String>,
 }
 
-impl Jwt {
-    /// Starts a login: a fresh access token and a refresh token of one new family, with
-    /// the same role, scopes and claims.
-    ///
-    /// ```
-    /// # let jwt = jwt_runtime::Jwt::builder().secret([7u8; 32]).build()?;
-    /// let pair = jwt.login("alice").role("USER").scopes(["user:read"]).sign()?;
-    /// assert!(pair.refresh_token.is_some());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
-    /// ```
-    pub fn login(&self, identity: impl Into<String>) -> LoginBuilder<'_> {
-        LoginBuilder {
-            template: TokenBuilder::new(self, TokenKind::Access, identity.into()),
-        }
-    }
-}
-
-/// A login being created; see [`Jwt::login`].
+/// A login being created; see [`Jwt::login`](crate::Jwt::login).
 #[must_use = "call .sign() to get the tokens"]
 pub struct LoginBuilder<'a> {
     template: TokenBuilder<'a>,
@@ -170,7 +241,7 @@ impl LoginBuilder<'_> {
 #[must_use = "call .sign() to get the token"]
 #[derive(Clone)]
 pub struct TokenBuilder<'a> {
-    jwt: &'a Jwt,
+    issuer: &'a Issuer,
     kind: TokenKind,
     identity: String,
     role: Option<String>,
@@ -185,9 +256,9 @@ pub struct TokenBuilder<'a> {
 }
 
 impl<'a> TokenBuilder<'a> {
-    fn new(jwt: &'a Jwt, kind: TokenKind, identity: String) -> Self {
+    fn new(issuer: &'a Issuer, kind: TokenKind, identity: String) -> Self {
         Self {
-            jwt,
+            issuer,
             kind,
             identity,
             role: None,
@@ -253,8 +324,8 @@ impl<'a> TokenBuilder<'a> {
     pub fn private_claims<C: PrivateClaims>(mut self, claims: &C) -> Self {
         let mut out = Map::new();
         let result = {
-            let inner = &self.jwt.inner;
-            let mut writer = ClaimWriter::new(inner.prefix.as_deref(), &inner.names, &mut out);
+            let rules = &self.issuer.rules;
+            let mut writer = ClaimWriter::new(rules.prefix.as_deref(), &rules.names, &mut out);
             claims.write(&mut writer)
         };
         match result {
@@ -267,7 +338,7 @@ impl<'a> TokenBuilder<'a> {
     /// A public claim. Its key must not be a registered, library or private claim.
     pub fn public_claim(mut self, key: impl Into<String>, value: impl Serialize) -> Self {
         let key = key.into();
-        if self.jwt.inner.names.is_reserved(&key) {
+        if self.issuer.rules.names.is_reserved(&key) {
             self.fail(ClaimsError::Reserved(key).into());
             return self;
         }
@@ -296,7 +367,7 @@ impl<'a> TokenBuilder<'a> {
     /// Signs the token; with cookie transport on, it carries a fresh `csrf` claim, returned
     /// for the CSRF cookie.
     pub(crate) fn sign_bound(mut self) -> Result<Signed, SignError> {
-        if self.csrf.is_none() && self.jwt.inner.cookie_transport {
+        if self.csrf.is_none() && self.issuer.bind_csrf {
             self.csrf = Some(random_id()?);
         }
         let csrf = self.csrf.clone();
@@ -307,26 +378,26 @@ impl<'a> TokenBuilder<'a> {
         if let Some(e) = self.error {
             return Err(e);
         }
-        let inner = &self.jwt.inner;
-        if !inner.keys.can_sign() {
+        let issuer = self.issuer;
+        let Some(key) = &issuer.key else {
             return Err(SignError::NoSigningKey);
-        }
+        };
+        let rules = &*issuer.rules;
         if let Some(key) = self.public.keys().find(|k| self.private.contains_key(*k)) {
             return Err(ClaimsError::Duplicate(key.clone()).into());
         }
-        let names = &inner.names;
+        let names = &rules.names;
         let iat = now();
-        let ttl = self.expires_in.unwrap_or(match self.kind {
-            TokenKind::Access => inner.access_ttl,
-            TokenKind::Refresh => inner.refresh_ttl,
-        });
+        let ttl = self
+            .expires_in
+            .unwrap_or_else(|| issuer.lifetimes.of(self.kind));
         let exp = iat.checked_add(ttl.as_secs()).ok_or(SignError::Lifetime)?;
         let mut claims = Map::with_capacity(12 + self.private.len() + self.public.len());
         claims.insert(names.identity.clone(), Value::String(self.identity));
         claims.insert(names.token_type.clone(), Value::from(self.kind.as_str()));
         claims.insert("iat".to_owned(), Value::from(iat));
         claims.insert("exp".to_owned(), Value::from(exp));
-        if let Some(delta) = inner.nbf_delta {
+        if let Some(delta) = issuer.lifetimes.nbf_delta {
             let nbf = iat
                 .checked_add(delta.as_secs())
                 .ok_or(SignError::Lifetime)?;
@@ -342,10 +413,10 @@ impl<'a> TokenBuilder<'a> {
             "jti".to_owned(),
             Value::String(format!("{family}.{}", random_id()?)),
         );
-        if let Some(iss) = &inner.issuer {
+        if let Some(iss) = &rules.issuer {
             claims.insert("iss".to_owned(), Value::from(iss.as_str()));
         }
-        match inner.audience.as_slice() {
+        match rules.audience.as_slice() {
             [] => {}
             [one] => {
                 claims.insert("aud".to_owned(), Value::from(one.as_str()));
@@ -370,7 +441,7 @@ impl<'a> TokenBuilder<'a> {
         claims.extend(self.public);
         // Custom claims are computed afresh for every token (a refresh copies the old token's
         // claims, and this replaces its custom ones).
-        for custom in &inner.custom_claims {
+        for custom in &rules.custom {
             let identity = claims
                 .get(&names.identity)
                 .and_then(Value::as_str)
@@ -379,18 +450,12 @@ impl<'a> TokenBuilder<'a> {
             claims.insert(custom.key().to_owned(), custom.setup(&identity));
         }
         let payload = serde_json::to_vec(&claims).map_err(|_| SignError::Crypto)?;
-        let header = match self.kind {
-            TokenKind::Access => &inner.header_access,
-            TokenKind::Refresh => &inner.header_refresh,
-        };
+        let header = issuer.headers.of(self.kind);
         let mut token = String::with_capacity(header.len() + payload.len() * 4 / 3 + 360);
         token.push_str(header);
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(&payload, &mut token);
-        let signature = inner
-            .keys
-            .sign(token.as_bytes())
-            .map_err(|_| SignError::Crypto)?;
+        let signature = key.sign(token.as_bytes()).map_err(|_| SignError::Crypto)?;
         token.push('.');
         URL_SAFE_NO_PAD.encode_string(&signature, &mut token);
         Ok(token)
@@ -400,6 +465,8 @@ impl<'a> TokenBuilder<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    use crate::Jwt;
 
     fn jwt() -> Jwt {
         Jwt::builder()

@@ -9,9 +9,8 @@ use axum::http::{HeaderMap, HeaderValue, Method};
 use cookie::Cookie;
 use subtle::ConstantTimeEq;
 
-use crate::config::Jwt;
-use crate::error::AuthError;
-use crate::issue::TokenPair;
+use crate::error::{AuthError, ConfigError};
+use crate::token::issue::{Lifetimes, TokenPair};
 
 /// `SameSite` of the cookies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -102,31 +101,70 @@ pub(crate) fn find_cookie<'a>(
     Ok(found.filter(|v| !v.is_empty()))
 }
 
-/// Compares the CSRF header with the token's `csrf` claim in constant time.
-pub(crate) fn check_csrf(
-    config: &CookieConfig,
-    method: &Method,
-    headers: &HeaderMap,
-    claim: Option<&str>,
-) -> Result<(), AuthError> {
-    if !config.csrf_protect || !config.csrf_methods.contains(method) {
-        return Ok(());
-    }
-    let Some(sent) = headers.get(config.csrf_header.as_str()) else {
-        return Err(AuthError::CsrfMissing);
-    };
-    let Some(expected) = claim else {
-        // A token minted without a CSRF value cannot be used from a cookie on unsafe methods.
-        return Err(AuthError::CsrfMismatch);
-    };
-    if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+impl CookieConfig {
+    /// Checks the names, the CSRF header and the `SameSite`/`Secure` pair.
+    pub(crate) fn validate(&self) -> Result<(), ConfigError> {
+        for (setting, name) in [
+            ("cookie_config.access_cookie", &self.access_cookie),
+            ("cookie_config.refresh_cookie", &self.refresh_cookie),
+            ("cookie_config.csrf_access_cookie", &self.csrf_access_cookie),
+            (
+                "cookie_config.csrf_refresh_cookie",
+                &self.csrf_refresh_cookie,
+            ),
+        ] {
+            if name.is_empty()
+                || !name
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+            {
+                return Err(ConfigError::invalid(
+                    setting,
+                    "a cookie name of letters, digits, `-`, `_`, `.`",
+                ));
+            }
+        }
+        if axum::http::HeaderName::try_from(self.csrf_header.as_str()).is_err() {
+            return Err(ConfigError::invalid(
+                "cookie_config.csrf_header",
+                "not a valid header name",
+            ));
+        }
+        if self.same_site == SameSite::None && !self.secure {
+            return Err(ConfigError::invalid(
+                "cookie_config.same_site",
+                "SameSite=None needs Secure",
+            ));
+        }
         Ok(())
-    } else {
-        Err(AuthError::CsrfMismatch)
     }
-}
 
-impl Jwt {
+    /// Compares the CSRF header with the token's `csrf` claim in constant time, on the
+    /// methods that need it.
+    pub(crate) fn check_csrf(
+        &self,
+        method: &Method,
+        headers: &HeaderMap,
+        claim: Option<&str>,
+    ) -> Result<(), AuthError> {
+        if !self.csrf_protect || !self.csrf_methods.contains(method) {
+            return Ok(());
+        }
+        let Some(sent) = headers.get(self.csrf_header.as_str()) else {
+            return Err(AuthError::CsrfMissing);
+        };
+        let Some(expected) = claim else {
+            // A token minted without a CSRF value cannot be used from a cookie on unsafe
+            // methods.
+            return Err(AuthError::CsrfMismatch);
+        };
+        if bool::from(sent.as_bytes().ct_eq(expected.as_bytes())) {
+            Ok(())
+        } else {
+            Err(AuthError::CsrfMismatch)
+        }
+    }
+
     fn cookie<'c>(
         &self,
         name: &'c str,
@@ -135,20 +173,19 @@ impl Jwt {
         http_only: bool,
         max_age: Duration,
     ) -> Cookie<'c> {
-        let c = &self.inner.cookies;
         let mut builder = Cookie::build((name, value))
             .path(path)
             .http_only(http_only)
-            .secure(c.secure)
-            .same_site(match c.same_site {
+            .secure(self.secure)
+            .same_site(match self.same_site {
                 SameSite::Strict => cookie::SameSite::Strict,
                 SameSite::Lax => cookie::SameSite::Lax,
                 SameSite::None => cookie::SameSite::None,
             })
             .max_age(cookie::time::Duration::seconds(
-                i64::try_from(c.max_age.unwrap_or(max_age).as_secs()).unwrap_or(i64::MAX),
+                i64::try_from(self.max_age.unwrap_or(max_age).as_secs()).unwrap_or(i64::MAX),
             ));
-        if let Some(domain) = &c.domain {
+        if let Some(domain) = &self.domain {
             builder = builder.domain(domain.clone());
         }
         builder.build()
@@ -162,68 +199,61 @@ impl Jwt {
     }
 
     /// Adds the `Set-Cookie` headers of a login or refresh: HttpOnly token cookies and
-    /// readable CSRF cookies. Tokens minted while the cookie location is enabled carry a
-    /// `csrf` claim equal to their CSRF cookie.
-    pub fn set_cookies(&self, headers: &mut HeaderMap, tokens: &TokenPair) {
-        let c = &self.inner.cookies;
-        let access_ttl = self.inner.access_ttl;
-        let refresh_ttl = self.inner.refresh_ttl;
-        Self::append(
-            headers,
-            &self.cookie(
-                &c.access_cookie,
-                tokens.access_token.clone(),
-                &c.access_path,
-                true,
-                access_ttl,
-            ),
-        );
+    /// readable CSRF cookies, each living as long as its token.
+    pub(crate) fn set_cookies(
+        &self,
+        headers: &mut HeaderMap,
+        tokens: &TokenPair,
+        lifetimes: &Lifetimes,
+    ) {
+        let (access_ttl, refresh_ttl) = (lifetimes.access, lifetimes.refresh);
+        let access = tokens.access_token.clone();
+        let mut cookies = vec![self.cookie(
+            &self.access_cookie,
+            access,
+            &self.access_path,
+            true,
+            access_ttl,
+        )];
         if let Some(csrf) = &tokens.csrf_access {
-            Self::append(
-                headers,
-                &self.cookie(
-                    &c.csrf_access_cookie,
-                    csrf.clone(),
-                    &c.access_path,
-                    false,
-                    access_ttl,
-                ),
-            );
+            cookies.push(self.cookie(
+                &self.csrf_access_cookie,
+                csrf.clone(),
+                &self.access_path,
+                false,
+                access_ttl,
+            ));
         }
         if let Some(refresh) = &tokens.refresh_token {
-            Self::append(
-                headers,
-                &self.cookie(
-                    &c.refresh_cookie,
-                    refresh.clone(),
-                    &c.refresh_path,
-                    true,
-                    refresh_ttl,
-                ),
-            );
+            cookies.push(self.cookie(
+                &self.refresh_cookie,
+                refresh.clone(),
+                &self.refresh_path,
+                true,
+                refresh_ttl,
+            ));
             if let Some(csrf) = &tokens.csrf_refresh {
-                Self::append(
-                    headers,
-                    &self.cookie(
-                        &c.csrf_refresh_cookie,
-                        csrf.clone(),
-                        &c.refresh_path,
-                        false,
-                        refresh_ttl,
-                    ),
-                );
+                cookies.push(self.cookie(
+                    &self.csrf_refresh_cookie,
+                    csrf.clone(),
+                    &self.refresh_path,
+                    false,
+                    refresh_ttl,
+                ));
             }
+        }
+        for cookie in &cookies {
+            Self::append(headers, cookie);
         }
     }
 
     /// Adds `Set-Cookie` headers that delete the four cookies (logout).
-    pub fn unset_cookies(&self, headers: &mut HeaderMap) {
-        let c = &self.inner.cookies;
+    pub(crate) fn unset_cookies(&self, headers: &mut HeaderMap) {
         for (name, path, http_only) in [
-            (&c.access_cookie, &c.access_path, true),
-            (&c.csrf_access_cookie, &c.access_path, false),
-            (&c.refresh_cookie, &c.refresh_path, true),
-            (&c.csrf_refresh_cookie, &c.refresh_path, false),
+            (&self.access_cookie, &self.access_path, true),
+            (&self.csrf_access_cookie, &self.access_path, false),
+            (&self.refresh_cookie, &self.refresh_path, true),
+            (&self.csrf_refresh_cookie, &self.refresh_path, false),
         ] {
             Self::append(
                 headers,
@@ -261,20 +291,20 @@ mod tests {
     fn csrf_rules() {
         let c = CookieConfig::default();
         let none = HeaderMap::new();
-        assert_eq!(check_csrf(&c, &Method::GET, &none, Some("v")), Ok(()));
+        assert_eq!(c.check_csrf(&Method::GET, &none, Some("v")), Ok(()));
         assert_eq!(
-            check_csrf(&c, &Method::POST, &none, Some("v")),
+            c.check_csrf(&Method::POST, &none, Some("v")),
             Err(AuthError::CsrfMissing)
         );
         let wrong = headers(&[("x-csrf-token", "w")]);
         assert_eq!(
-            check_csrf(&c, &Method::DELETE, &wrong, Some("v")),
+            c.check_csrf(&Method::DELETE, &wrong, Some("v")),
             Err(AuthError::CsrfMismatch)
         );
         let right = headers(&[("X-CSRF-TOKEN", "v")]);
-        assert_eq!(check_csrf(&c, &Method::PUT, &right, Some("v")), Ok(()));
+        assert_eq!(c.check_csrf(&Method::PUT, &right, Some("v")), Ok(()));
         assert_eq!(
-            check_csrf(&c, &Method::PATCH, &right, None),
+            c.check_csrf(&Method::PATCH, &right, None),
             Err(AuthError::CsrfMismatch)
         );
     }

@@ -1,11 +1,60 @@
-//! [`Token`]: a verified token and its typed claims.
+//! The token core, which knows nothing of HTTP: claims and their one-pass parse, keys,
+//! signing ([`Issuer`](issue::Issuer)), verification ([`Verifier`](verify::Verifier)), the
+//! verified-token cache and the clock. [`Token`] is what a verification hands back.
 
 use std::fmt;
 use std::sync::Arc;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde_json::{Map, Value};
 
-use crate::claims::{Claims, TokenKind};
+pub(crate) mod cache;
+pub(crate) mod claims;
+pub(crate) mod clock;
+pub(crate) mod issue;
+pub(crate) mod keys;
+pub(crate) mod rules;
+pub(crate) mod verify;
+
+use claims::{Claims, TokenKind};
+
+/// The JOSE headers of the tokens this configuration issues, base64url-encoded once: the
+/// issuer writes them, the verifier recognises them byte for byte without decoding.
+pub(crate) struct OwnHeaders {
+    access: String,
+    refresh: String,
+}
+
+impl OwnHeaders {
+    pub(crate) fn new(alg_name: &str) -> Self {
+        let header = |kind: TokenKind| {
+            URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg_name}","typ":"{}"}}"#, kind.typ()))
+        };
+        Self {
+            access: header(TokenKind::Access),
+            refresh: header(TokenKind::Refresh),
+        }
+    }
+
+    pub(crate) fn of(&self, kind: TokenKind) -> &str {
+        match kind {
+            TokenKind::Access => &self.access,
+            TokenKind::Refresh => &self.refresh,
+        }
+    }
+
+    /// The kind whose header `header_b64` is, if it is one of ours.
+    pub(crate) fn kind_of(&self, header_b64: &str) -> Option<TokenKind> {
+        if header_b64 == self.access {
+            Some(TokenKind::Access)
+        } else if header_b64 == self.refresh {
+            Some(TokenKind::Refresh)
+        } else {
+            None
+        }
+    }
+}
 
 /// A verified token: signature, algorithm, type, time claims, issuer and audience have all
 /// been checked, and the claims were read once, typed.

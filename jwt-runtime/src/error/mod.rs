@@ -1,16 +1,18 @@
-//! The one place where an [`AuthError`] becomes an HTTP response (RFC 6750 §3).
+//! What went wrong, as data: [`AuthError`] for a request or a token, [`ConfigError`] for a
+//! configuration. Neither knows HTTP: the transport ring (`transport/response.rs`) decides the
+//! status code, the challenge and the body.
 
 use std::borrow::Cow;
 use std::fmt;
-use std::sync::Arc;
 
-use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+mod config;
+
+pub use config::ConfigError;
 
 /// Why a request was not authenticated.
 ///
 /// Every variant has a stable machine-readable [`reason`](AuthError::reason), an HTTP
-/// [`status`](AuthError::status) and, for 401 and 403, the RFC 6750 `WWW-Authenticate`
+/// status (with the `axum` feature, `AuthError::status`) and, for 401 and 403, the RFC 6750 `WWW-Authenticate`
 /// challenge. Messages come from a fixed set of texts and the names of configured claims;
 /// they never echo token contents or library internals.
 ///
@@ -113,7 +115,7 @@ pub enum AuthError {
     InvalidBody(Cow<'static, str>),
     /// The request body is larger than the endpoint accepts.
     PayloadTooLarge,
-    /// A guard ran on a router that has no [`Jwt::layer`](crate::Jwt::layer) installed.
+    /// A guard ran on a router that has no `Jwt::layer` installed.
     LayerMissing,
 }
 
@@ -149,20 +151,6 @@ impl AuthError {
             AuthError::InvalidBody(_) => "invalid_request",
             AuthError::PayloadTooLarge => "payload_too_large",
             AuthError::LayerMissing => "layer_missing",
-        }
-    }
-
-    /// The HTTP status this error answers with.
-    pub fn status(&self) -> StatusCode {
-        match self {
-            AuthError::InvalidRequest(_) | AuthError::InvalidBody(_) => StatusCode::BAD_REQUEST,
-            AuthError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
-            AuthError::RoleNotAllowed | AuthError::InsufficientScope { .. } => {
-                StatusCode::FORBIDDEN
-            }
-            AuthError::LayerMissing => StatusCode::INTERNAL_SERVER_ERROR,
-            AuthError::RevocationUnavailable => StatusCode::SERVICE_UNAVAILABLE,
-            _ => StatusCode::UNAUTHORIZED,
         }
     }
 
@@ -287,64 +275,6 @@ impl AuthError {
             }
         }
     }
-
-    /// The `WWW-Authenticate` challenge for this error (401 and 403 responses), with an
-    /// optional realm.
-    pub fn challenge(&self, realm: Option<&str>) -> Option<String> {
-        let status = self.status();
-        if status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN {
-            return None;
-        }
-        let mut params: Vec<String> = Vec::with_capacity(4);
-        if let Some(realm) = realm {
-            params.push(format!("realm=\"{realm}\""));
-        }
-        if let Some(code) = self.rfc6750_code() {
-            params.push(format!("error=\"{code}\""));
-            params.push(format!("error_description=\"{}\"", self.description()));
-        }
-        if let AuthError::InsufficientScope { required } = self {
-            // Scope characters are checked (RFC 6749 §3.3, no `"` or `\\`) when parsed.
-            params.push(format!("scope=\"{required}\""));
-        }
-        Some(if params.is_empty() {
-            "Bearer".to_owned()
-        } else {
-            format!("Bearer {}", params.join(", "))
-        })
-    }
-
-    /// Builds the default response: status, `WWW-Authenticate` and the JSON body
-    /// `{"error", "reason", "message"}`. The error also rides in the response's extensions,
-    /// so a logging middleware can read `response.extensions().get::<AuthError>()`.
-    pub fn to_response(&self, realm: Option<&str>) -> Response {
-        let body = serde_json::json!({
-            "error": self.rfc6750_code().unwrap_or(match self {
-                AuthError::LayerMissing => "server_error",
-                AuthError::RevocationUnavailable => "temporarily_unavailable",
-                _ => self.reason(),
-            }),
-            "reason": self.reason(),
-            "message": self.message(),
-        });
-        let mut response = (self.status(), body.to_string()).into_response();
-        response.extensions_mut().insert(self.clone());
-        let headers = response.headers_mut();
-        headers.insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        if matches!(self, AuthError::RevocationUnavailable) {
-            headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
-        }
-        if let Some(challenge) = self.challenge(realm) {
-            // The challenge is built from fixed texts and a realm checked at build time.
-            if let Ok(value) = HeaderValue::from_str(&challenge) {
-                headers.insert(header::WWW_AUTHENTICATE, value);
-            }
-        }
-        response
-    }
 }
 
 impl fmt::Display for AuthError {
@@ -355,133 +285,9 @@ impl fmt::Display for AuthError {
 
 impl std::error::Error for AuthError {}
 
-impl IntoResponse for AuthError {
-    fn into_response(self) -> Response {
-        self.to_response(None)
-    }
-}
-
-/// A function that turns an [`AuthError`] into the application's own response; see
-/// [`JwtBuilder::error_response`](crate::JwtBuilder::error_response).
-pub type ErrorMapper = Arc<dyn Fn(&AuthError) -> Response + Send + Sync>;
-
-/// The rejection of the extractors: an [`AuthError`] plus the way the configured [`Jwt`]
-/// answers it (realm, custom mapping).
-///
-/// [`Jwt`]: crate::Jwt
-#[derive(Clone)]
-pub struct AuthRejection {
-    error: AuthError,
-    render: Option<Render>,
-}
-
-#[derive(Clone)]
-pub(crate) struct Render {
-    pub(crate) realm: Option<Arc<str>>,
-    pub(crate) mapper: Option<ErrorMapper>,
-}
-
-impl AuthRejection {
-    pub(crate) fn new(error: AuthError, render: Option<Render>) -> Self {
-        Self { error, render }
-    }
-
-    /// The error behind this rejection.
-    pub fn error(&self) -> &AuthError {
-        &self.error
-    }
-
-    /// Consumes the rejection, returning the error.
-    pub fn into_error(self) -> AuthError {
-        self.error
-    }
-}
-
-impl fmt::Debug for AuthRejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_tuple("AuthRejection").field(&self.error).finish()
-    }
-}
-
-impl fmt::Display for AuthRejection {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        self.error.fmt(f)
-    }
-}
-
-impl std::error::Error for AuthRejection {}
-
-impl From<AuthError> for AuthRejection {
-    fn from(error: AuthError) -> Self {
-        Self::new(error, None)
-    }
-}
-
-impl IntoResponse for AuthRejection {
-    fn into_response(self) -> Response {
-        match &self.render {
-            Some(Render {
-                mapper: Some(mapper),
-                ..
-            }) => {
-                let mut response = mapper(&self.error);
-                response.extensions_mut().insert(self.error.clone());
-                response
-            }
-            Some(Render { realm, .. }) => self.error.to_response(realm.as_deref()),
-            None => self.error.to_response(None),
-        }
-    }
-}
-
-/// A token that could not be created is a server-side problem: 500 with a JSON body whose
-/// `reason` is `token_creation_failed`; the detail goes to the log, not to the client.
-impl IntoResponse for crate::issue::SignError {
-    fn into_response(self) -> Response {
-        tracing::error!(error = %self, "axum-jwt: a token could not be created");
-        let body = serde_json::json!({
-            "error": "server_error",
-            "reason": "token_creation_failed",
-            "message": "the server could not create a token",
-        });
-        let mut response = (StatusCode::INTERNAL_SERVER_ERROR, body.to_string()).into_response();
-        response.headers_mut().insert(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("application/json"),
-        );
-        response
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn missing_token_has_a_bare_challenge() {
-        let e = AuthError::MissingToken {
-            looked_in: "the Authorization header".into(),
-        };
-        assert_eq!(e.challenge(None).as_deref(), Some("Bearer"));
-        assert_eq!(
-            e.challenge(Some("api")).as_deref(),
-            Some("Bearer realm=\"api\"")
-        );
-    }
-
-    #[test]
-    fn insufficient_scope_names_the_scope() {
-        let e = AuthError::InsufficientScope {
-            required: "user:read admin".into(),
-        };
-        assert_eq!(e.status(), StatusCode::FORBIDDEN);
-        assert_eq!(
-            e.challenge(None).as_deref(),
-            Some(
-                "Bearer error=\"insufficient_scope\", error_description=\"The token lacks the required scope\", scope=\"user:read admin\""
-            )
-        );
-    }
 
     #[test]
     fn descriptions_use_only_rfc6750_characters() {

@@ -1,0 +1,225 @@
+//! Every public method of the [`Jwt`] handle, in one place. Each one hands its work to the
+//! component that owns it: the verifier, the issuer, the revocation side, or (feature `axum`)
+//! the HTTP ring.
+
+use jsonwebtoken::Algorithm;
+
+use crate::config::JwtBuilder;
+use crate::error::{AuthError, ConfigError};
+use crate::handle::Jwt;
+use crate::requirement::Requirement;
+use crate::revocation;
+use crate::token::Token;
+use crate::token::claims::{ClaimNames, PrivateClaims, TokenKind};
+use crate::token::clock::now;
+use crate::token::issue::{LoginBuilder, TokenBuilder, TokenPair};
+
+impl Jwt {
+    /// Starts a configuration. HS256 unless [`JwtBuilder::algorithm`] says otherwise.
+    pub fn builder() -> JwtBuilder {
+        JwtBuilder::default()
+    }
+
+    /// Builds the configuration from the environment; see [`JwtBuilder::from_env`].
+    pub fn from_env() -> Result<Jwt, ConfigError> {
+        JwtBuilder::from_env()?.build()
+    }
+
+    /// The configured algorithm.
+    pub fn algorithm(&self) -> Algorithm {
+        self.inner.verifier.key().alg()
+    }
+
+    /// The configured claim names.
+    pub fn claim_names(&self) -> &ClaimNames {
+        &self.inner.verifier.rules().names
+    }
+
+    /// The private claim prefix, if any.
+    pub fn private_claim_prefix(&self) -> Option<&str> {
+        self.inner.verifier.rules().prefix.as_deref()
+    }
+
+    /// Verifies an access token and reads its claims, with private claims of type `C`.
+    ///
+    /// This checks the token itself (signature, algorithm, type, times, issuer, audience,
+    /// custom claims), not the revocation store: the extractors and attributes do both, and
+    /// [`refresh`](Jwt::refresh) consults the store on its own.
+    pub fn verify_access<C: PrivateClaims>(&self, token: &str) -> Result<Token<C>, AuthError> {
+        self.verify(token, TokenKind::Access)
+    }
+
+    /// Verifies a refresh token and reads its claims.
+    pub fn verify_refresh<C: PrivateClaims>(&self, token: &str) -> Result<Token<C>, AuthError> {
+        self.verify(token, TokenKind::Refresh)
+    }
+
+    /// Verifies a token that must be of `kind`.
+    pub fn verify<C: PrivateClaims>(
+        &self,
+        token: &str,
+        kind: TokenKind,
+    ) -> Result<Token<C>, AuthError> {
+        self.inner.verifier.verify(token, kind, now())
+    }
+
+    /// Admits a token without HTTP (a gRPC call, a WebSocket handshake, a CLI): verifies it
+    /// as the kind `requirement` asks for, asks the revocation store, then checks freshness,
+    /// roles and scopes. The guards of the HTTP ring run the same steps, with the token's
+    /// location and CSRF around them.
+    ///
+    /// ```
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
+    /// use jwt_runtime::{AuthError, Jwt, Requirement};
+    ///
+    /// let jwt = Jwt::builder().secret([7u8; 32]).build()?;
+    /// let token = jwt.access_token("alice").scopes(["user:read"]).sign()?;
+    /// let admin = Requirement::access().scopes(["admin"])?;
+    /// let refused = jwt.authorize::<()>(&token, &admin).await;
+    /// assert!(matches!(refused, Err(AuthError::InsufficientScope { .. })));
+    /// let reader = Requirement::access().scopes(["user:read"])?;
+    /// assert_eq!(jwt.authorize::<()>(&token, &reader).await?.identity(), "alice");
+    /// # Ok(()) }
+    /// ```
+    pub async fn authorize<C: PrivateClaims>(
+        &self,
+        token: &str,
+        requirement: &Requirement,
+    ) -> Result<Token<C>, AuthError> {
+        let c = &self.inner;
+        let token = c.verifier.verify(token, requirement.kind(), now())?;
+        revocation::authorize(&c.revocation, &token, requirement).await?;
+        Ok(token)
+    }
+
+    /// Starts an access token for `identity`. Access tokens are not fresh unless
+    /// [`fresh(true)`](TokenBuilder::fresh) says so.
+    pub fn access_token(&self, identity: impl Into<String>) -> TokenBuilder<'_> {
+        self.inner.issuer.token(TokenKind::Access, identity.into())
+    }
+
+    /// Starts a refresh token for `identity`.
+    pub fn refresh_token(&self, identity: impl Into<String>) -> TokenBuilder<'_> {
+        self.inner.issuer.token(TokenKind::Refresh, identity.into())
+    }
+
+    /// Starts a login: a fresh access token and a refresh token of one new family, with
+    /// the same role, scopes and claims.
+    ///
+    /// ```
+    /// # let jwt = jwt_runtime::Jwt::builder().secret([7u8; 32]).build()?;
+    /// let pair = jwt.login("alice").role("USER").scopes(["user:read"]).sign()?;
+    /// assert!(pair.refresh_token.is_some());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn login(&self, identity: impl Into<String>) -> LoginBuilder<'_> {
+        self.inner.issuer.login(identity.into())
+    }
+
+    /// Revokes one token until it would have expired. Every instance that shares the store
+    /// refuses it from the next request on.
+    pub async fn revoke<C>(&self, token: &Token<C>) -> Result<(), AuthError> {
+        self.inner.revocation.revoke(token).await
+    }
+
+    /// Revokes every token of one login (the access token, its refresh token and every
+    /// token refreshed from them).
+    pub async fn revoke_login<C>(&self, token: &Token<C>) -> Result<(), AuthError> {
+        self.inner.revocation.revoke_login(token).await
+    }
+
+    /// "Log out everywhere": revokes every token of `identity` issued up to now, access and
+    /// refresh, on every instance sharing the store.
+    pub async fn revoke_all_for(&self, identity: &str) -> Result<(), AuthError> {
+        self.inner.revocation.revoke_all_for(identity).await
+    }
+
+    /// Logs out: revokes the access token and its login family, which holds the paired
+    /// refresh token (and any token refreshed from it). A refresh token of the same identity
+    /// given as well is revoked with its family.
+    pub async fn logout<C>(
+        &self,
+        access: &Token<C>,
+        refresh: Option<&str>,
+    ) -> Result<(), AuthError> {
+        let c = &self.inner;
+        revocation::logout(&c.verifier, &c.revocation, access, refresh).await
+    }
+
+    /// Exchanges a refresh token for a new access token (never fresh) and, with rotation (the
+    /// default), a new refresh token; the presented refresh token is spent. Presenting a spent
+    /// refresh token again is treated as theft: every token of its login is revoked and the
+    /// answer is 401 `refresh_token_reused`.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
+        let c = &self.inner;
+        let old = c
+            .verifier
+            .verify(refresh_token, TokenKind::Refresh, now())?;
+        revocation::refresh(&c.issuer, &c.revocation, &old).await
+    }
+}
+
+/// The HTTP ring: layers, the `/auth` routes, error responses and cookies.
+#[cfg(feature = "axum")]
+impl Jwt {
+    /// The layer that makes this handle available to [`Token`], `Jwt` and the guards of every
+    /// route below it: `Router::new().route(..).layer(jwt.layer())`.
+    pub fn layer(&self) -> crate::http::layer::JwtLayer {
+        crate::http::layer::JwtLayer::new(self.clone())
+    }
+
+    /// A layer that applies `requirement` to every route below it, without macros:
+    ///
+    /// ```
+    /// use axum::{Router, routing::get};
+    /// use jwt_runtime::{Jwt, Requirement};
+    ///
+    /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
+    /// let jwt = Jwt::builder().secret([7u8; 32]).build()?;
+    /// let admin: Router = Router::new()
+    ///     .route("/users", get(|| async { "all users" }))
+    ///     .route_layer(jwt.require(Requirement::access().scopes(["admin"])?));
+    /// let app: Router = Router::new().nest("/admin", admin).layer(jwt.layer());
+    /// # Ok(()) }
+    /// ```
+    ///
+    /// Rejected requests never reach the routes; accepted ones can still take `Token` (the
+    /// token is not decoded again for `Token<()>`).
+    pub fn require(&self, requirement: Requirement) -> crate::http::layer::RequireLayer {
+        crate::http::layer::RequireLayer::new(self.clone(), requirement)
+    }
+
+    /// The built-in endpoints under the configured prefix (default `/auth`), to `merge` into
+    /// the application's router:
+    ///
+    /// | route | does |
+    /// |---|---|
+    /// | `POST /auth` | JSON credentials → `{"access_token", "refresh_token"}` (+ cookies in cookie mode) |
+    /// | `GET /auth/verify` | `{"valid": true}`, or 401 `{"valid": false, ...}` |
+    /// | `GET /auth/me` | `{"me": ...}` from [`Authenticator::retrieve_user`](crate::Authenticator::retrieve_user) |
+    /// | `POST /auth/refresh` | refresh token from the JSON body `{"refresh_token"}`, `Authorization: Bearer`, or the refresh cookie → new tokens, rotated |
+    /// | `POST /auth/logout` | revokes the access token and its login (optional JSON `{"refresh_token"}`) |
+    pub fn auth_routes<A: crate::Authenticator>(&self, authenticator: A) -> axum::Router {
+        crate::http::endpoints::routes(self, authenticator)
+    }
+
+    /// Answers `error` the way this configuration does (realm, custom mapping).
+    pub fn error_response(&self, error: &AuthError) -> axum::response::Response {
+        crate::transport::response::respond(Some(&self.inner.http.render), error)
+    }
+
+    /// Adds the `Set-Cookie` headers of a login or refresh: HttpOnly token cookies and
+    /// readable CSRF cookies. Tokens minted while the cookie location is enabled carry a
+    /// `csrf` claim equal to their CSRF cookie.
+    pub fn set_cookies(&self, headers: &mut axum::http::HeaderMap, tokens: &TokenPair) {
+        let c = &self.inner;
+        c.http
+            .cookies
+            .set_cookies(headers, tokens, c.issuer.lifetimes());
+    }
+
+    /// Adds `Set-Cookie` headers that delete the four cookies (logout).
+    pub fn unset_cookies(&self, headers: &mut axum::http::HeaderMap) {
+        self.inner.http.cookies.unset_cookies(headers);
+    }
+}
