@@ -1,5 +1,5 @@
-//! The quickstart service: `cargo run --example quickstart` serves the HTTP contract of
-//! DESIGN.md on http://127.0.0.1:3000 with nothing set.
+//! The quickstart service: `cargo run --example quickstart` serves the HTTP contract the
+//! README walks through on http://127.0.0.1:3000 with nothing set.
 //!
 //! ```text
 //! ACCESS=$(curl -s localhost:3000/auth -H 'content-type: application/json' \

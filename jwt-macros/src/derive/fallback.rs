@@ -55,3 +55,40 @@ pub(crate) fn stub(input: &DeriveInput) -> TokenStream {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stub_of(input: proc_macro2::TokenStream) -> String {
+        stub(&syn::parse2(input).unwrap()).to_string()
+    }
+
+    #[test]
+    fn the_stand_in_names_the_renamed_crate() {
+        // A mistake in a field, a readable crate path: the stand-in uses that path.
+        let out = stub_of(quote!(
+            #[private_claims(crate = "::my_jwt")]
+            struct C {
+                #[claim(bogus)]
+                a: u8,
+            }
+        ));
+        assert!(out.contains("impl :: my_jwt :: __private :: PrivateClaims for C"), "{out}");
+        // An unknown argument before it does not hide the path.
+        let out = stub_of(quote!(
+            #[private_claims(rename_all = "x", crate = "::my_jwt")]
+            struct C {
+                a: u8,
+            }
+        ));
+        assert!(out.contains(":: my_jwt :: __private"), "{out}");
+        let out = stub_of(quote!(
+            struct C {
+                a: u8,
+            }
+        ));
+        assert!(out.contains("impl :: axum_jwt :: __private :: PrivateClaims for C"), "{out}");
+        assert!(stub_of(quote!(struct G<T> { a: T })).is_empty());
+    }
+}

@@ -280,3 +280,103 @@ pub(crate) async fn refresh(
     };
     Ok(TokenPair::new(access_token, refresh_token))
 }
+
+/// The lifecycle without HTTP: what a gRPC or CLI user of the core gets.
+#[cfg(test)]
+mod tests {
+    use crate::{AuthError, Jwt, Requirement};
+
+    fn jwt() -> Jwt {
+        Jwt::builder().secret([5u8; 32]).build().unwrap()
+    }
+
+    #[tokio::test]
+    async fn refresh_rotates_and_a_spent_token_revokes_its_login() {
+        let jwt = jwt();
+        let login = jwt.login("alice").scopes(["user:read"]).sign().unwrap();
+        let first_refresh = login.refresh_token.clone().unwrap();
+        let next = jwt.refresh(&first_refresh).await.unwrap();
+        let access = jwt.verify_access::<()>(&next.access_token).unwrap();
+        assert_eq!(access.scopes(), ["user:read"]);
+        assert!(!access.fresh());
+        // The exchanged token is spent: presenting it again is theft, and every token of the
+        // login, the new ones included, is revoked.
+        assert_eq!(
+            jwt.refresh(&first_refresh).await.err(),
+            Some(AuthError::RefreshTokenReused)
+        );
+        let any = Requirement::access();
+        for token in [&login.access_token, &next.access_token] {
+            assert_eq!(
+                jwt.authorize::<()>(token, &any).await.err(),
+                Some(AuthError::Revoked)
+            );
+        }
+        let newest = next.refresh_token.unwrap();
+        assert_eq!(jwt.refresh(&newest).await.err(), Some(AuthError::Revoked));
+    }
+
+    #[tokio::test]
+    async fn logout_and_log_out_everywhere() {
+        let jwt = jwt();
+        let any = Requirement::access();
+        let one = jwt.login("alice").sign().unwrap();
+        let two = jwt.login("alice").sign().unwrap();
+        let bob = jwt.login("bob").sign().unwrap();
+        let access = jwt.authorize::<()>(&one.access_token, &any).await.unwrap();
+        jwt.logout(&access, one.refresh_token.as_deref())
+            .await
+            .unwrap();
+        assert_eq!(
+            jwt.authorize::<()>(&one.access_token, &any).await.err(),
+            Some(AuthError::Revoked)
+        );
+        assert!(jwt.authorize::<()>(&two.access_token, &any).await.is_ok());
+        jwt.revoke_all_for("alice").await.unwrap();
+        assert_eq!(
+            jwt.authorize::<()>(&two.access_token, &any).await.err(),
+            Some(AuthError::Revoked)
+        );
+        assert!(jwt.authorize::<()>(&bob.access_token, &any).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn revocation_comes_before_the_requirement() {
+        let jwt = jwt();
+        let token = jwt.access_token("alice").scopes(["user:read"]).sign().unwrap();
+        let admin = Requirement::access().scopes(["admin"]).unwrap();
+        assert!(matches!(
+            jwt.authorize::<()>(&token, &admin).await,
+            Err(AuthError::InsufficientScope { .. })
+        ));
+        let verified = jwt.verify_access::<()>(&token).unwrap();
+        jwt.revoke(&verified).await.unwrap();
+        // A revoked token is an invalid token (401), not a missing scope (403)...
+        assert_eq!(
+            jwt.authorize::<()>(&token, &admin).await.err(),
+            Some(AuthError::Revoked)
+        );
+        // ...unless the requirement skips the store.
+        let cheap = Requirement::access().skip_revocation_check();
+        assert!(jwt.authorize::<()>(&token, &cheap).await.is_ok());
+    }
+
+    #[tokio::test]
+    async fn without_revocation_nothing_is_spent_and_revoking_fails_closed() {
+        let jwt = Jwt::builder()
+            .secret([5u8; 32])
+            .without_revocation()
+            .build()
+            .unwrap();
+        let login = jwt.login("alice").sign().unwrap();
+        let refresh = login.refresh_token.unwrap();
+        let next = jwt.refresh(&refresh).await.unwrap();
+        assert!(next.refresh_token.is_none(), "no rotation without a store");
+        assert!(jwt.refresh(&refresh).await.is_ok());
+        let access = jwt.verify_access::<()>(&login.access_token).unwrap();
+        assert_eq!(
+            jwt.revoke(&access).await.err(),
+            Some(AuthError::RevocationUnavailable)
+        );
+    }
+}

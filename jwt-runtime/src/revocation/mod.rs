@@ -1,7 +1,7 @@
 //! Revocation: a store trait, an in-memory store and (feature `redis`) a Redis store.
 //!
 //! Entries are keyed by `(iss, jti)`, never by the token string, so a re-encoded token
-//! cannot escape (`SECURITY.md`, revocation). A token is refused when its `jti` was revoked or spent by
+//! cannot escape (`SECURITY.md` F3). A token is refused when its `jti` was revoked or spent by
 //! a refresh, when its family (everything descended from one login) was revoked, or when all
 //! tokens of its identity issued up to an instant were revoked ("log out everywhere").
 

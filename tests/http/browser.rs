@@ -6,7 +6,6 @@
 //! Without Chromium the test is skipped with a message, except under `CI=true`, where it
 //! fails: the browser check is part of what CI proves.
 
-mod common;
 
 use std::process::Command;
 
@@ -40,7 +39,7 @@ fn headless_chromium_walks_the_cookie_flow() {
         eprintln!("SKIPPED: Chromium is not installed (scripts/test installs it)");
         return;
     };
-    let server = common::spawn_example("cookies", &[]);
+    let server = crate::common::spawn_example("cookies", &[]);
     let addr = server.addr;
     let profile = std::env::temp_dir().join(format!("axum-jwt-chromium-{}", std::process::id()));
     // `localhost` (not 127.0.0.1): browsers treat it as a secure context, so the Secure

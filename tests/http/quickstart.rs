@@ -1,11 +1,10 @@
 //! End to end: the compiled quickstart example, started as a child process on a free port,
-//! walked through its HTTP contract (DESIGN.md) with a real client.
+//! walked through its HTTP contract (the README's) with a real client.
 
-mod common;
 
 use std::process::Command;
 
-use common::{Example, Server, example_binary, spawn_example};
+use crate::common::{Example, Server, example_binary, spawn_example};
 use serde_json::json;
 
 async fn login(s: &Server, user: &str, password: &str) -> (String, String) {
@@ -175,7 +174,7 @@ async fn quickstart_serves_its_contract() {
 #[cfg(feature = "redis")]
 #[tokio::test]
 async fn quickstart_serves_its_contract_with_redis_revocation() {
-    let Some(url) = common::redis_url() else {
+    let Some(url) = crate::common::redis_url() else {
         return;
     };
     let q = spawn_example("quickstart", &[("REDIS_URL", &url)]);

@@ -1,11 +1,10 @@
 //! Registered, library, private and public claims over HTTP (SECURITY.md D, E).
 
-mod common;
 
 use std::time::Duration;
 
 use axum_jwt::{ClaimsError, Jwt, SignError};
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 fn jwt_with(f: impl FnOnce(axum_jwt::JwtBuilder) -> axum_jwt::JwtBuilder) -> Jwt {

@@ -1,12 +1,11 @@
-//! Every row of the error contract (DESIGN.md, RFC 6750 §3), over real HTTP.
+//! Every row of the error contract (the README's error table, RFC 6750 §3), over real HTTP.
 
-mod common;
 
 use axum::Router;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_jwt::{AuthError, Jwt, Token, TokenLocation};
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]

@@ -1,6 +1,5 @@
 //! Cookie transport and double-submit CSRF over HTTP (SECURITY.md H2, H4, H5).
 
-mod common;
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
@@ -8,7 +7,7 @@ use axum_jwt::{
     AuthError, Authenticator, CookieConfig, Jwt, JwtBuilder, SameSite, Token, TokenLocation,
     jwt_required,
 };
-use common::*;
+use crate::common::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

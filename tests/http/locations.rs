@@ -1,9 +1,8 @@
 //! Where tokens come from: header (scheme, custom name), query parameter (opt-in).
 
-mod common;
 
 use axum_jwt::{Jwt, TokenLocation};
-use common::*;
+use crate::common::*;
 
 #[tokio::test]
 async fn bearer_scheme_variants() {

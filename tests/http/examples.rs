@@ -1,9 +1,8 @@
 //! The focused examples run and do what their docs say (the quickstart and the cookie page
 //! have their own tests).
 
-mod common;
 
-use common::spawn_example;
+use crate::common::spawn_example;
 use serde_json::json;
 
 #[tokio::test]
@@ -75,10 +74,10 @@ async fn rsa_keys_signs_and_verifies_rs256() {
 #[cfg(feature = "redis")]
 #[test]
 fn redis_revocation_example_checks_every_step() {
-    let Some(url) = common::redis_url() else {
+    let Some(url) = crate::common::redis_url() else {
         return;
     };
-    let out = std::process::Command::new(common::example_binary("redis_revocation"))
+    let out = std::process::Command::new(crate::common::example_binary("redis_revocation"))
         .env("REDIS_URL", url)
         .output()
         .expect("runs");

@@ -1,9 +1,8 @@
 //! Garbage, oversized and hostile input gets a 4xx, never a 5xx, panic or dropped connection,
 //! and the server keeps serving (SECURITY.md A).
 
-mod common;
 
-use common::*;
+use crate::common::*;
 use serde_json::json;
 
 /// A tiny xorshift generator: deterministic "random" bytes without a crate.

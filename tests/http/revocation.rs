@@ -4,7 +4,6 @@
 //!
 //! The Redis scenarios need the `redis` feature (scripts/test enables it) and `REDIS_URL`.
 
-mod common;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -12,7 +11,7 @@ use std::time::{Duration, Instant};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_jwt::{Jwt, JwtBuilder, MemoryStore, Token, TokenPair, jwt_required};
-use common::*;
+use crate::common::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -1,7 +1,6 @@
 //! The built-in endpoints over HTTP: login, verify, me, refresh (body and header), logout,
 //! payload hooks, custom claims, and every failure.
 
-mod common;
 
 use axum::Router;
 use axum::routing::get;
@@ -9,7 +8,7 @@ use axum_jwt::{
     AuthError, Authenticator, CustomClaim, Jwt, JwtBuilder, Payload, PrivateClaims, Token,
     jwt_required, scoped,
 };
-use common::*;
+use crate::common::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 

@@ -2,7 +2,6 @@
 //! body extractors never run on rejection, `Option<Token>` semantics, stacking, composition
 //! with `State`, `debug_handler`, `?` and `impl IntoResponse`.
 
-mod common;
 
 use std::sync::atomic::{AtomicUsize, Ordering};
 
@@ -15,7 +14,7 @@ use axum_jwt::{
     Jwt, PrivateClaims, Requirement, Token, fresh_jwt_required, jwt_optional, jwt_required,
     refresh_jwt_required, scoped,
 };
-use common::*;
+use crate::common::*;
 use serde_json::{Value, json};
 
 #[derive(PrivateClaims, Debug, Clone, PartialEq)]

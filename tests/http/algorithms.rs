@@ -1,10 +1,9 @@
 //! Every algorithm family signs and verifies over HTTP; the key, never the token, decides the
 //! algorithm (SECURITY.md B1-B5).
 
-mod common;
 
 use axum_jwt::{Algorithm, Jwt};
-use common::*;
+use crate::common::*;
 use jsonwebtoken::EncodingKey;
 use serde_json::json;
 

@@ -1,0 +1,27 @@
+//! Secrets, key files and the clock the tests share.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use axum_jwt::Jwt;
+
+pub const SECRET: &str = "test-secret-of-at-least-32-bytes!!";
+pub const OTHER_SECRET: &str = "another-secret-of-32-bytes-or-more";
+
+pub fn fixture(name: &str) -> String {
+    format!("{}/tests/fixtures/{name}", env!("CARGO_MANIFEST_DIR"))
+}
+
+pub fn fixture_bytes(name: &str) -> Vec<u8> {
+    std::fs::read(fixture(name)).expect("fixture exists")
+}
+
+pub fn now() -> u64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .expect("clock after 1970")
+        .as_secs()
+}
+
+pub fn hs256_jwt() -> Jwt {
+    Jwt::builder().secret(SECRET).build().expect("valid config")
+}

@@ -1,0 +1,15 @@
+//! Shared helpers of the HTTP suites, one module per job.
+
+mod app;
+mod client;
+mod examples;
+mod fixtures;
+mod forge;
+mod redis;
+
+pub use app::*;
+pub use client::*;
+pub use examples::*;
+pub use fixtures::*;
+pub use forge::*;
+pub use redis::*;
