@@ -1,9 +1,8 @@
 //! Every algorithm family signs and verifies over HTTP; the key, never the token, decides the
 //! algorithm (SECURITY.md B1-B5).
 
-
-use axum_jwt::{Algorithm, Jwt};
 use crate::common::*;
+use axum_jwt::{Algorithm, Jwt};
 use jsonwebtoken::EncodingKey;
 use serde_json::json;
 

@@ -2,9 +2,9 @@
 //! body extractors never run on rejection, `Option<Token>` semantics, stacking, composition
 //! with `State`, `debug_handler`, `?` and `impl IntoResponse`.
 
-
 use std::sync::atomic::{AtomicUsize, Ordering};
 
+use crate::common::*;
 use axum::extract::{FromRequest, Request, State};
 use axum::http::StatusCode;
 use axum::response::IntoResponse;
@@ -14,7 +14,6 @@ use axum_jwt::{
     Jwt, PrivateClaims, Requirement, Token, fresh_jwt_required, jwt_optional, jwt_required,
     refresh_jwt_required, scoped,
 };
-use crate::common::*;
 use serde_json::{Value, json};
 
 #[derive(PrivateClaims, Debug, Clone, PartialEq)]

@@ -6,7 +6,6 @@
 //! Without Chromium the test is skipped with a message, except under `CI=true`, where it
 //! fails: the browser check is part of what CI proves.
 
-
 use std::process::Command;
 
 fn chromium() -> Option<String> {

@@ -1,10 +1,9 @@
 //! Registered, library, private and public claims over HTTP (SECURITY.md D, E).
 
-
 use std::time::Duration;
 
-use axum_jwt::{ClaimsError, Jwt, SignError};
 use crate::common::*;
+use axum_jwt::{ClaimsError, Jwt, SignError};
 use serde_json::json;
 
 fn jwt_with(f: impl FnOnce(axum_jwt::JwtBuilder) -> axum_jwt::JwtBuilder) -> Jwt {

@@ -1,13 +1,12 @@
 //! Cookie transport and double-submit CSRF over HTTP (SECURITY.md H2, H4, H5).
 
-
+use crate::common::*;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_jwt::{
     AuthError, Authenticator, CookieConfig, Jwt, JwtBuilder, SameSite, Token, TokenLocation,
     jwt_required,
 };
-use crate::common::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -1,14 +1,13 @@
 //! The built-in endpoints over HTTP: login, verify, me, refresh (body and header), logout,
 //! payload hooks, custom claims, and every failure.
 
-
+use crate::common::*;
 use axum::Router;
 use axum::routing::get;
 use axum_jwt::{
     AuthError, Authenticator, CustomClaim, Jwt, JwtBuilder, Payload, PrivateClaims, Token,
     jwt_required, scoped,
 };
-use crate::common::*;
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
@@ -376,6 +375,51 @@ async fn refresh_through_body_and_header_with_rotation() {
         .post_json("/auth/refresh", &[], &json!({"refresh_token": 5}))
         .await;
     assert_eq!((r.status, r.reason()), (400, "invalid_request"));
+}
+
+/// The refresh endpoint reads its header with the bearer parser of every guarded route: one
+/// token per request, never the first of two headers.
+#[tokio::test]
+async fn refresh_applies_the_one_token_rule_of_guarded_routes() {
+    let (_, s) = start().await;
+    let (access, refresh) = tokens(&login(&s, "alice", "alice-password").await);
+    for path in ["/auth/refresh", "/protected"] {
+        let token = if path == "/protected" {
+            &access
+        } else {
+            &refresh
+        };
+        let bearer = format!("Bearer {token}");
+        let method = if path == "/protected" { "GET" } else { "POST" };
+        let r = s
+            .request(
+                method,
+                path,
+                &[("authorization", &bearer), ("authorization", "Bearer junk")],
+                None,
+            )
+            .await;
+        assert_eq!(
+            (r.status, r.reason()),
+            (400, "invalid_request"),
+            "{path}: {r:?}"
+        );
+        // Junk after the token is malformed on both.
+        let r = s
+            .request(
+                method,
+                path,
+                &[("authorization", &format!("{bearer} extra"))],
+                None,
+            )
+            .await;
+        r.assert_invalid_token("malformed");
+    }
+    // The refresh token itself was never spent by the refused requests.
+    let r = s
+        .post_json("/auth/refresh", &[], &json!({"refresh_token": refresh}))
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
 }
 
 #[tokio::test]

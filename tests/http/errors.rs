@@ -1,11 +1,10 @@
 //! Every row of the error contract (the README's error table, RFC 6750 §3), over real HTTP.
 
-
+use crate::common::*;
 use axum::Router;
 use axum::response::IntoResponse;
 use axum::routing::get;
 use axum_jwt::{AuthError, Jwt, Token, TokenLocation};
-use crate::common::*;
 use serde_json::json;
 
 #[tokio::test]

@@ -1,7 +1,6 @@
 //! The focused examples run and do what their docs say (the quickstart and the cookie page
 //! have their own tests).
 
-
 use crate::common::spawn_example;
 use serde_json::json;
 

@@ -1,7 +1,6 @@
 //! Garbage, oversized and hostile input gets a 4xx, never a 5xx, panic or dropped connection,
 //! and the server keeps serving (SECURITY.md A).
 
-
 use crate::common::*;
 use serde_json::json;
 

@@ -1,8 +1,7 @@
 //! Where tokens come from: header (scheme, custom name), query parameter (opt-in).
 
-
-use axum_jwt::{Jwt, TokenLocation};
 use crate::common::*;
+use axum_jwt::{Jwt, TokenLocation};
 
 #[tokio::test]
 async fn bearer_scheme_variants() {

@@ -1,7 +1,6 @@
 //! End to end: the compiled quickstart example, started as a child process on a free port,
 //! walked through its HTTP contract (the README's) with a real client.
 
-
 use std::process::Command;
 
 use crate::common::{Example, Server, example_binary, spawn_example};

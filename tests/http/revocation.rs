@@ -4,14 +4,13 @@
 //!
 //! The Redis scenarios need the `redis` feature (scripts/test enables it) and `REDIS_URL`.
 
-
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use crate::common::*;
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use axum_jwt::{Jwt, JwtBuilder, MemoryStore, Token, TokenPair, jwt_required};
-use crate::common::*;
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -4,13 +4,12 @@
 //! configuration still decide every request. CSRF on cache hits: `tests/cookies.rs`
 //! (`csrf_rows`); custom claims on cache hits: unit tests in `jwt-runtime/src/verify.rs`.
 
-
 use std::time::Duration;
 
+use crate::common::*;
 use axum::Router;
 use axum::routing::get;
 use axum_jwt::{Algorithm, Jwt, Token, jwt_required, refresh_jwt_required};
-use crate::common::*;
 use jsonwebtoken::EncodingKey;
 use serde_json::json;
 

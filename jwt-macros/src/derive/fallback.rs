@@ -74,7 +74,10 @@ mod tests {
                 a: u8,
             }
         ));
-        assert!(out.contains("impl :: my_jwt :: __private :: PrivateClaims for C"), "{out}");
+        assert!(
+            out.contains("impl :: my_jwt :: __private :: PrivateClaims for C"),
+            "{out}"
+        );
         // An unknown argument before it does not hide the path.
         let out = stub_of(quote!(
             #[private_claims(rename_all = "x", crate = "::my_jwt")]
@@ -88,7 +91,17 @@ mod tests {
                 a: u8,
             }
         ));
-        assert!(out.contains("impl :: axum_jwt :: __private :: PrivateClaims for C"), "{out}");
-        assert!(stub_of(quote!(struct G<T> { a: T })).is_empty());
+        assert!(
+            out.contains("impl :: axum_jwt :: __private :: PrivateClaims for C"),
+            "{out}"
+        );
+        assert!(
+            stub_of(quote!(
+                struct G<T> {
+                    a: T,
+                }
+            ))
+            .is_empty()
+        );
     }
 }

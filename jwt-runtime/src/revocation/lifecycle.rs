@@ -343,7 +343,11 @@ mod tests {
     #[tokio::test]
     async fn revocation_comes_before_the_requirement() {
         let jwt = jwt();
-        let token = jwt.access_token("alice").scopes(["user:read"]).sign().unwrap();
+        let token = jwt
+            .access_token("alice")
+            .scopes(["user:read"])
+            .sign()
+            .unwrap();
         let admin = Requirement::access().scopes(["admin"]).unwrap();
         assert!(matches!(
             jwt.authorize::<()>(&token, &admin).await,

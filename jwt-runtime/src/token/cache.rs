@@ -146,8 +146,20 @@ impl TokenCache {
 
 /// Whole-string equality that reads every byte (no early exit, so the time does not tell how
 /// much of a string matched); the lengths are compared first, they are not secret.
+///
+/// The differences are folded in one pass the compiler vectorises, and `subtle` turns the
+/// result into the answer behind its optimisation barrier. `subtle`'s own slice comparison
+/// puts that barrier on every byte: for a 400-byte token it made a cache hit several times
+/// slower (1.9 µs against 0.3 µs in `cargo bench --bench verify`).
 fn same(a: &str, b: &str) -> bool {
-    bool::from(a.as_bytes().ct_eq(b.as_bytes()))
+    if a.len() != b.len() {
+        return false;
+    }
+    let difference = a
+        .bytes()
+        .zip(b.bytes())
+        .fold(0u8, |acc, (x, y)| acc | (x ^ y));
+    bool::from(difference.ct_eq(&0))
 }
 
 #[cfg(test)]
