@@ -5,6 +5,7 @@ mod client;
 mod examples;
 mod fixtures;
 mod forge;
+#[cfg(feature = "redis")]
 mod redis;
 
 pub use app::*;
@@ -12,4 +13,5 @@ pub use client::*;
 pub use examples::*;
 pub use fixtures::*;
 pub use forge::*;
+#[cfg(feature = "redis")]
 pub use redis::*;

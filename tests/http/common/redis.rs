@@ -1,4 +1,4 @@
-//! Looking at the real Redis the suite runs against.
+//! Looking at the real Redis the suite runs against (the tests of the `redis` feature).
 
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
