@@ -238,6 +238,25 @@ async fn an_attacker_planted_cookie_and_header_pair_is_refused() {
     assert_eq!((r.status, r.reason()), (400, "invalid_request"));
 }
 
+/// A cookie with bytes outside ASCII (`pref=café`, or one planted from a sibling domain) does
+/// not hide the token cookie beside it, and does not hide a duplicate either.
+#[tokio::test]
+async fn a_cookie_of_any_bytes_does_not_hide_the_token_cookie() {
+    let (_, s) = start(builder(&[TokenLocation::Cookie])).await;
+    let (_, session) = login(&s).await;
+    let mut line = b"Cookie: pref=caf\xc3\xa9; theme=\xff; access_token_cookie=".to_vec();
+    line.extend_from_slice(session.access.as_bytes());
+    let (status, text) = s.raw_get("/read", &line).await;
+    assert_eq!(status, 200, "{text}");
+    // The same token cookie again in a second header that also holds a non-ASCII byte.
+    let mut line = format!("Cookie: access_token_cookie={}\r\n", session.access).into_bytes();
+    line.extend_from_slice(b"Cookie: pref=caf\xc3\xa9; access_token_cookie=");
+    line.extend_from_slice(session.access.as_bytes());
+    let (status, text) = s.raw_get("/read", &line).await;
+    assert_eq!(status, 400, "{text}");
+    assert!(text.contains("\"reason\":\"invalid_request\""), "{text}");
+}
+
 #[tokio::test]
 async fn header_tokens_need_no_csrf_and_location_order_decides() {
     let (jwt, s) = start(builder(&[TokenLocation::Header, TokenLocation::Cookie])).await;

@@ -415,11 +415,29 @@ async fn refresh_applies_the_one_token_rule_of_guarded_routes() {
             .await;
         r.assert_invalid_token("malformed");
     }
-    // The refresh token itself was never spent by the refused requests.
+    // A refresh token in the header and another in the body: two methods, one request.
+    let (_, admins) = tokens(&login(&s, "admin", "admin-password").await);
     let r = s
-        .post_json("/auth/refresh", &[], &json!({"refresh_token": refresh}))
+        .post_json(
+            "/auth/refresh",
+            &[("authorization", &format!("Bearer {refresh}"))],
+            &json!({"refresh_token": admins}),
+        )
         .await;
-    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!((r.status, r.reason()), (400, "invalid_request"), "{r:?}");
+    assert!(
+        r.www_authenticate
+            .as_deref()
+            .is_some_and(|c| c.contains("error=\"invalid_request\"")),
+        "{r:?}"
+    );
+    // The refresh tokens were never spent by the refused requests.
+    for token in [&refresh, &admins] {
+        let r = s
+            .post_json("/auth/refresh", &[], &json!({"refresh_token": token}))
+            .await;
+        assert_eq!(r.status, 200, "{r:?}");
+    }
 }
 
 #[tokio::test]

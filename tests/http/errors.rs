@@ -67,12 +67,21 @@ async fn two_tokens_in_one_request_are_invalid_request() {
     assert_eq!(r.status, 400, "{r:?}");
     assert_eq!(r.body["error"], "invalid_request");
     assert_eq!(r.reason(), "invalid_request");
-    assert_eq!(r.www_authenticate, None);
+    // RFC 6750 §3.1: the 400 of a request for a protected resource is challenged too.
+    assert_eq!(
+        r.www_authenticate.as_deref(),
+        Some("Bearer error=\"invalid_request\", error_description=\"The request is malformed\"")
+    );
 
     let line = format!("Authorization: Bearer {token}\r\nAuthorization: Bearer {token}");
     let (status, text) = s.raw_get("/protected", line.as_bytes()).await;
     assert_eq!(status, 400, "{text}");
     assert!(text.contains("\"reason\":\"invalid_request\""), "{text}");
+    assert!(
+        text.to_ascii_lowercase()
+            .contains("www-authenticate: bearer error=\"invalid_request\""),
+        "{text}"
+    );
 }
 
 #[tokio::test]
@@ -115,6 +124,27 @@ async fn each_invalid_token_reason() {
         ),
         (
             forge_hs256(r#"{"alg":"HS256","cty":"JWT"}"#, &claims(ok.clone())),
+            "unsupported_header",
+        ),
+        // Present is present: `null` is not absence, and `cty` is a media type, compared
+        // case-insensitively with or without `application/` (RFC 7515 §4.1.10).
+        (
+            forge_hs256(r#"{"alg":"HS256","crit":null}"#, &claims(ok.clone())),
+            "unsupported_header",
+        ),
+        (
+            forge_hs256(r#"{"alg":"HS256","zip":null}"#, &claims(ok.clone())),
+            "unsupported_header",
+        ),
+        (
+            forge_hs256(
+                r#"{"alg":"HS256","cty":"application/JWT"}"#,
+                &claims(ok.clone()),
+            ),
+            "unsupported_header",
+        ),
+        (
+            forge_hs256(r#"{"alg":"HS256","cty":"jwt"}"#, &claims(ok.clone())),
             "unsupported_header",
         ),
         (

@@ -19,7 +19,7 @@ pub use config::ConfigError;
 /// | variant | status | `error` | `reason` |
 /// |---|---|---|---|
 /// | [`MissingToken`](AuthError::MissingToken) | 401 (bare `Bearer` challenge) | `missing_token` | `missing_token` |
-/// | [`InvalidRequest`](AuthError::InvalidRequest) | 400 | `invalid_request` | `invalid_request` |
+/// | [`InvalidRequest`](AuthError::InvalidRequest) | 400 (challenge with `error="invalid_request"`) | `invalid_request` | `invalid_request` |
 /// | [`TokenTooLarge`](AuthError::TokenTooLarge) | 401 | `invalid_token` | `token_too_large` |
 /// | [`Malformed`](AuthError::Malformed) | 401 | `invalid_token` | `malformed` |
 /// | [`UnsupportedHeader`](AuthError::UnsupportedHeader) | 401 | `invalid_token` | `unsupported_header` |

@@ -319,39 +319,52 @@ struct RefreshToken {
 }
 
 /// The refresh token of a refresh or logout request: the bearer header (refresh only; the
-/// same parser as every guarded route), then the JSON body, then (cookie mode) the refresh
-/// cookie. At logout the header holds the access token, and the refresh cookie rides along
-/// with the access cookie whose CSRF check already passed.
+/// same parser as every guarded route), the JSON body, then (cookie mode) the refresh cookie.
+/// The header and the body are two RFC 6750 methods: a token in both is `invalid_request`,
+/// never one of them picked silently. At logout the header holds the access token, and the
+/// refresh cookie rides along with the access cookie whose CSRF check already passed.
 async fn refresh_token_of(
     c: &Components,
     parts: &Parts,
     body: Body,
     exchange: bool,
 ) -> Result<Option<RefreshToken>, AuthError> {
-    if exchange && let Some(token) = c.http.locations.in_header(parts)? {
+    let header = match exchange {
+        true => c.http.locations.in_header(parts)?,
+        false => None,
+    };
+    let body = optional_json_body::<Value>(&c.http.endpoints, parts, body).await;
+    let field = &c.http.endpoints.refresh_token_name;
+    let in_body = match (&body, header) {
+        // With a token in the header, a body that is no JSON object is not read for one.
+        (Ok(Some(Value::Object(body))), _) => body.get(field),
+        (Err(_), Some(_)) | (Ok(_), _) => None,
+        (Err(e), None) => return Err(e.clone()),
+    };
+    let in_body = match in_body {
+        Some(Value::String(token)) => Some(token),
+        Some(_) => {
+            return Err(AuthError::InvalidBody(
+                format!("`{field}` must be a string").into(),
+            ));
+        }
+        None => None,
+    };
+    let raw = match (header, in_body) {
+        (Some(_), Some(_)) => {
+            return Err(AuthError::InvalidRequest(
+                "the request carries a refresh token in the header and in the body; send exactly one",
+            ));
+        }
+        (Some(token), None) => Some(token.to_owned()),
+        (None, Some(token)) => Some(token.clone()),
+        (None, None) => None,
+    };
+    if let Some(raw) = raw {
         return Ok(Some(RefreshToken {
-            raw: token.to_owned(),
+            raw,
             from_cookie: false,
         }));
-    }
-    let field = &c.http.endpoints.refresh_token_name;
-    if let Some(Value::Object(body)) =
-        optional_json_body::<Value>(&c.http.endpoints, parts, body).await?
-    {
-        match body.get(field) {
-            Some(Value::String(token)) => {
-                return Ok(Some(RefreshToken {
-                    raw: token.clone(),
-                    from_cookie: false,
-                }));
-            }
-            Some(_) => {
-                return Err(AuthError::InvalidBody(
-                    format!("`{field}` must be a string").into(),
-                ));
-            }
-            None => {}
-        }
     }
     if c.http.cookie_transport()
         && let Some(token) =

@@ -721,10 +721,18 @@ pub(crate) struct Header<'a> {
     pub(crate) typ: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub(crate) cty: Option<Cow<'a, str>>,
-    #[serde(default)]
-    pub(crate) crit: Option<IgnoredAny>,
-    #[serde(default)]
-    pub(crate) zip: Option<IgnoredAny>,
+    /// Present at all, `null` included: no JWS extension is implemented (C1).
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) crit: bool,
+    /// Present at all, `null` included: compression is JWE-only (C5).
+    #[serde(default, deserialize_with = "present")]
+    pub(crate) zip: bool,
+}
+
+/// A header parameter that counts by being there, whatever its value: `Option<_>` would read
+/// `"crit": null` as absent.
+fn present<'de, D: Deserializer<'de>>(d: D) -> Result<bool, D::Error> {
+    IgnoredAny::deserialize(d).map(|_| true)
 }
 
 #[cfg(test)]

@@ -177,13 +177,19 @@ impl Verifier {
 /// The kind a `typ` header names (`at+jwt`, `refresh+jwt`, with or without
 /// `application/`), if any.
 fn typ_kind(typ: &str) -> Option<TokenKind> {
-    let t = typ
-        .get(..12)
-        .filter(|p| p.eq_ignore_ascii_case("application/"))
-        .map_or(typ, |_| &typ[12..]);
+    let t = media_subtype(typ);
     [TokenKind::Access, TokenKind::Refresh]
         .into_iter()
         .find(|k| t.eq_ignore_ascii_case(k.typ()))
+}
+
+/// A `typ` or `cty` value without its optional `application/` prefix (RFC 7515 §4.1.9 and
+/// §4.1.10: the prefix may be omitted, and media types compare case-insensitively).
+fn media_subtype(value: &str) -> &str {
+    match value.split_at_checked(12) {
+        Some((prefix, rest)) if prefix.eq_ignore_ascii_case("application/") => rest,
+        _ => value,
+    }
 }
 
 /// Checks a header that is not our own: strict base64url, a JSON object without duplicate
@@ -202,13 +208,13 @@ fn check_header(alg_name: &str, header_b64: &str) -> Result<Option<TokenKind>, A
         return Err(AuthError::WrongAlgorithm);
     }
     // C1: no JWS extension is implemented, so any `crit` is refused.
-    if header.crit.is_some() {
+    if header.crit {
         return Err(AuthError::UnsupportedHeader(
             "the token header has critical extensions (crit) this service does not implement",
         ));
     }
     // C5: compression is JWE-only.
-    if header.zip.is_some() {
+    if header.zip {
         return Err(AuthError::UnsupportedHeader(
             "compressed tokens (zip) are not supported",
         ));
@@ -217,7 +223,7 @@ fn check_header(alg_name: &str, header_b64: &str) -> Result<Option<TokenKind>, A
     if header
         .cty
         .as_deref()
-        .is_some_and(|c| c.eq_ignore_ascii_case("jwt"))
+        .is_some_and(|c| media_subtype(c).eq_ignore_ascii_case("jwt"))
     {
         return Err(AuthError::UnsupportedHeader(
             "nested tokens (cty: JWT) are not supported",
@@ -290,6 +296,10 @@ mod tests {
         );
         assert_eq!(typ_kind("at+jwt"), Some(TokenKind::Access));
         assert_eq!(typ_kind("JWT"), None);
+        assert_eq!(typ_kind("application/"), None);
+        assert_eq!(media_subtype("APPLICATION/JWT"), "JWT");
+        assert_eq!(media_subtype("jwt"), "jwt");
+        assert_eq!(media_subtype("applicationéé/x"), "applicationéé/x");
     }
 
     #[test]

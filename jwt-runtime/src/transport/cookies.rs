@@ -76,18 +76,22 @@ impl Default for CookieConfig {
     }
 }
 
-/// The value of cookie `name` in the request, if any. Two cookies of that name are refused
-/// (cookie tossing: never pick one silently).
+/// The value of cookie `name` in the request, if any. Two cookies of that name, in one
+/// `Cookie` header or several, are refused (cookie tossing: never pick one silently). Other
+/// cookies may hold any bytes (`pref=café`): they are skipped, not a reason to miss this one.
 pub(crate) fn find_cookie<'a>(
     headers: &'a HeaderMap,
     name: &str,
 ) -> Result<Option<&'a str>, AuthError> {
-    let mut found = None;
+    let mut found: Option<&[u8]> = None;
     for value in headers.get_all(axum::http::header::COOKIE) {
-        let Ok(value) = value.to_str() else { continue };
-        for pair in value.split(';') {
-            let (k, v) = pair.trim().split_once('=').unwrap_or((pair.trim(), ""));
-            if k != name {
+        for pair in value.as_bytes().split(|&b| b == b';') {
+            let pair = pair.trim_ascii();
+            let (k, v) = match pair.iter().position(|&b| b == b'=') {
+                Some(i) => (&pair[..i], &pair[i + 1..]),
+                None => (pair, &b""[..]),
+            };
+            if k != name.as_bytes() {
                 continue;
             }
             if found.is_some() {
@@ -95,10 +99,23 @@ pub(crate) fn find_cookie<'a>(
                     "the request carries the token cookie more than once",
                 ));
             }
-            found = Some(v.trim_matches('"'));
+            found = Some(v.trim_ascii());
         }
     }
-    Ok(found.filter(|v| !v.is_empty()))
+    let Some(value) = found else {
+        return Ok(None);
+    };
+    let value = value
+        .strip_prefix(b"\"")
+        .and_then(|v| v.strip_suffix(b"\""))
+        .unwrap_or(value);
+    match std::str::from_utf8(value) {
+        Ok("") => Ok(None),
+        Ok(value) if value.is_ascii() => Ok(Some(value)),
+        _ => Err(AuthError::Malformed(
+            "the token cookie holds characters a token cannot contain",
+        )),
+    }
 }
 
 impl CookieConfig {
@@ -276,6 +293,34 @@ mod tests {
             );
         }
         h
+    }
+
+    #[test]
+    fn other_cookies_may_hold_any_bytes() {
+        let mut h = HeaderMap::new();
+        h.append(
+            "cookie",
+            HeaderValue::from_bytes("pref=café; access_token_cookie=x.y.z".as_bytes()).unwrap(),
+        );
+        assert_eq!(find_cookie(&h, "access_token_cookie"), Ok(Some("x.y.z")));
+        // A duplicate in another header is still seen.
+        h.append(
+            "cookie",
+            HeaderValue::from_bytes(b"\xc3\xa9=\xff; access_token_cookie=a.b.c").unwrap(),
+        );
+        assert!(matches!(
+            find_cookie(&h, "access_token_cookie"),
+            Err(AuthError::InvalidRequest(_))
+        ));
+        let mut h = HeaderMap::new();
+        h.append(
+            "cookie",
+            HeaderValue::from_bytes(b"access_token_cookie=caf\xc3\xa9").unwrap(),
+        );
+        assert!(matches!(
+            find_cookie(&h, "access_token_cookie"),
+            Err(AuthError::Malformed(_))
+        ));
     }
 
     #[test]

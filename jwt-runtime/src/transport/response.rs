@@ -27,11 +27,16 @@ impl AuthError {
         }
     }
 
-    /// The `WWW-Authenticate` challenge for this error (401 and 403 responses), with an
-    /// optional realm.
+    /// The `WWW-Authenticate` challenge for this error (401, 403, and the 400 of a malformed
+    /// request for a protected resource), with an optional realm.
     pub fn challenge(&self, realm: Option<&str>) -> Option<String> {
         let status = self.status();
-        if status != StatusCode::UNAUTHORIZED && status != StatusCode::FORBIDDEN {
+        // RFC 6750 §3.1: a malformed request to a protected resource (two tokens, ...) is
+        // challenged too; a malformed login body is not a request for a protected resource.
+        let challenged = status == StatusCode::UNAUTHORIZED
+            || status == StatusCode::FORBIDDEN
+            || matches!(self, AuthError::InvalidRequest(_));
+        if !challenged {
             return None;
         }
         let mut params: Vec<String> = Vec::with_capacity(4);
@@ -259,6 +264,24 @@ mod tests {
             e.challenge(Some("api")).as_deref(),
             Some("Bearer realm=\"api\"")
         );
+    }
+
+    #[test]
+    fn only_a_request_for_a_protected_resource_is_challenged_with_400() {
+        let two_tokens = AuthError::InvalidRequest("two tokens");
+        assert_eq!(two_tokens.status(), StatusCode::BAD_REQUEST);
+        assert_eq!(
+            two_tokens.challenge(None).as_deref(),
+            Some(
+                "Bearer error=\"invalid_request\", error_description=\"The request is malformed\""
+            )
+        );
+        assert_eq!(
+            AuthError::InvalidBody("not JSON".into()).challenge(None),
+            None
+        );
+        assert_eq!(AuthError::PayloadTooLarge.challenge(None), None);
+        assert_eq!(AuthError::RevocationUnavailable.challenge(None), None);
     }
 
     #[test]
