@@ -333,15 +333,18 @@ async fn refresh_token_of(
         true => c.http.locations.in_header(parts)?,
         false => None,
     };
-    let body = optional_json_body::<Value>(&c.http.endpoints, parts, body).await;
-    let field = &c.http.endpoints.refresh_token_name;
-    let in_body = match (&body, header) {
-        // With a token in the header, a body that is no JSON object is not read for one.
-        (Ok(Some(Value::Object(body))), _) => body.get(field),
-        (Err(_), Some(_)) | (Ok(_), _) => None,
-        (Err(e), None) => return Err(e.clone()),
+    let body = match optional_json_body::<Value>(&c.http.endpoints, parts, body).await {
+        Ok(body) => body,
+        // With a token in the header, a body that cannot be read is not searched for another.
+        Err(_) if header.is_some() => None,
+        Err(e) => return Err(e),
     };
-    let in_body = match in_body {
+    let field = &c.http.endpoints.refresh_token_name;
+    let in_body = match body
+        .as_ref()
+        .and_then(Value::as_object)
+        .and_then(|b| b.get(field))
+    {
         Some(Value::String(token)) => Some(token),
         Some(_) => {
             return Err(AuthError::InvalidBody(
