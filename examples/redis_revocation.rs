@@ -78,7 +78,7 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
     let (jwt_a, a) = instance(&secret, &url).await?;
     let (_, b) = instance(&secret, &url).await?;
 
-    let pair = jwt_a.login("alice").sign()?;
+    let pair = jwt_a.login("alice").sign().await?;
     let token = pair.access_token;
     check(
         "B accepts a token A issued",

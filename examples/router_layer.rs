@@ -21,7 +21,12 @@ struct Demo {
 
 /// `POST /token`: a demo token with whatever role and scopes the body asks for.
 async fn token(jwt: Jwt, Json(d): Json<Demo>) -> Result<Json<Value>, SignError> {
-    let pair = jwt.login(d.identity).role(d.role).scopes(d.scopes).sign()?;
+    let pair = jwt
+        .login(d.identity)
+        .role(d.role)
+        .scopes(d.scopes)
+        .sign()
+        .await?;
     Ok(Json(json!({ "access_token": pair.access_token })))
 }
 

@@ -25,7 +25,7 @@ async fn protected(token: Token) -> Json<Value> {
 
 /// `POST /token`: a demo token for alice (no password: this example is about keys).
 async fn token(jwt: Jwt) -> Result<Json<Value>, SignError> {
-    let pair = jwt.login("alice").role("USER").sign()?;
+    let pair = jwt.login("alice").role("USER").sign().await?;
     Ok(Json(json!({ "access_token": pair.access_token })))
 }
 

@@ -6,6 +6,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::revocation::Revocation;
+use crate::token::clock::Clock;
 use crate::token::issue::Issuer;
 use crate::token::verify::Verifier;
 #[cfg(feature = "axum")]
@@ -40,6 +41,7 @@ pub(crate) struct Components {
     pub(crate) verifier: Verifier,
     pub(crate) issuer: Issuer,
     pub(crate) revocation: Revocation,
+    pub(crate) clock: Clock,
     #[cfg(feature = "axum")]
     pub(crate) http: HttpSettings,
 }

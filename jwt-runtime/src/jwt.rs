@@ -9,10 +9,10 @@ use crate::error::{AuthError, ConfigError};
 use crate::handle::Jwt;
 use crate::requirement::Requirement;
 use crate::revocation;
+use crate::revocation::LoginBuilder;
 use crate::token::Token;
 use crate::token::claims::{ClaimNames, PrivateClaims, TokenKind};
-use crate::token::clock::now;
-use crate::token::issue::{LoginBuilder, TokenBuilder, TokenPair};
+use crate::token::issue::{TokenBuilder, TokenPair};
 
 impl Jwt {
     /// Starts a configuration. HS256 unless [`JwtBuilder::algorithm`] says otherwise.
@@ -60,7 +60,9 @@ impl Jwt {
         token: &str,
         kind: TokenKind,
     ) -> Result<Token<C>, AuthError> {
-        self.inner.verifier.verify(token, kind, now())
+        self.inner
+            .verifier
+            .verify(token, kind, self.inner.clock.now())
     }
 
     /// Admits a token without HTTP (a gRPC call, a WebSocket handshake, a CLI): verifies it
@@ -87,7 +89,9 @@ impl Jwt {
         requirement: &Requirement,
     ) -> Result<Token<C>, AuthError> {
         let c = &self.inner;
-        let token = c.verifier.verify(token, requirement.kind(), now())?;
+        let token = c
+            .verifier
+            .verify(token, requirement.kind(), c.clock.now())?;
         revocation::authorize(&c.revocation, &token, requirement).await?;
         Ok(token)
     }
@@ -103,17 +107,20 @@ impl Jwt {
         self.inner.issuer.token(TokenKind::Refresh, identity.into())
     }
 
-    /// Starts a login: a fresh access token and a refresh token of one new family, with
-    /// the same role, scopes and claims.
+    /// Starts a login: a fresh access token and a refresh token of one new login, with the
+    /// same role, scopes and claims. Signing records the login in the revocation store (one
+    /// entry, whatever number of refreshes follow), so it is `async`.
     ///
     /// ```
+    /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
     /// # let jwt = jwt_runtime::Jwt::builder().secret([7u8; 32]).build()?;
-    /// let pair = jwt.login("alice").role("USER").scopes(["user:read"]).sign()?;
+    /// let pair = jwt.login("alice").role("USER").scopes(["user:read"]).sign().await?;
     /// assert!(pair.refresh_token.is_some());
-    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// # Ok(()) }
     /// ```
     pub fn login(&self, identity: impl Into<String>) -> LoginBuilder<'_> {
-        self.inner.issuer.login(identity.into())
+        let c = &*self.inner;
+        LoginBuilder::new(&c.issuer, &c.revocation, identity.into())
     }
 
     /// Revokes one token until it would have expired. Every instance that shares the store
@@ -154,8 +161,8 @@ impl Jwt {
         let c = &self.inner;
         let old = c
             .verifier
-            .verify(refresh_token, TokenKind::Refresh, now())?;
-        revocation::refresh(&c.issuer, &c.revocation, &old).await
+            .verify(refresh_token, TokenKind::Refresh, c.clock.now())?;
+        revocation::refresh(&c.issuer, &c.revocation, &old, None).await
     }
 }
 

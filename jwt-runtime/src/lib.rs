@@ -32,24 +32,25 @@ pub use error::{AuthError, ConfigError};
 pub use handle::Jwt;
 pub use jsonwebtoken::Algorithm;
 pub use requirement::{Requirement, Roles};
-#[cfg(feature = "redis")]
-pub use revocation::RedisStore;
 pub use revocation::{
-    DEFAULT_REVOCATION_TIMEOUT, MemoryStore, RevocationStore, StoreError, StoreFuture, TokenRef,
-    TokenStatus,
+    DEFAULT_MAX_LOGINS_PER_IDENTITY, DEFAULT_REFRESH_GRACE, DEFAULT_REVOCATION_TIMEOUT,
+    LoginBuilder, MemoryStore, NewLogin, RevocationStore, Rotation, StoreError, StoreFuture,
+    TokenRef, TokenStatus,
 };
+#[cfg(feature = "redis")]
+pub use revocation::{RedisOptions, RedisStore};
 pub use scope::{RequiredScope, ScopeError, ScopeRule};
 pub use token::Token;
 pub use token::cache::DEFAULT_TOKEN_CACHE;
 pub use token::claims::{ClaimNames, ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
 pub use token::issue::{
-    DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, LoginBuilder, SignError, TokenBuilder, TokenPair,
+    DEFAULT_ACCESS_TTL, DEFAULT_REFRESH_TTL, SignError, TokenBuilder, TokenPair,
 };
 pub use token::rules::DEFAULT_LEEWAY;
 pub use token::verify::DEFAULT_MAX_TOKEN_BYTES;
 
 #[cfg(feature = "axum")]
-pub use http::endpoints::{Authenticator, Payload};
+pub use http::endpoints::{Authenticator, OnRefresh, Payload};
 #[cfg(feature = "axum")]
 pub use http::layer::{JwtLayer, JwtService, RequireLayer, RequireService};
 #[cfg(feature = "axum")]
@@ -58,6 +59,12 @@ pub use transport::cookies::{CookieConfig, SameSite};
 pub use transport::locate::TokenLocation;
 #[cfg(feature = "axum")]
 pub use transport::response::{AuthRejection, ErrorMapper};
+
+/// Test support (feature `testing`): a clock the handle reads instead of the system clock.
+#[cfg(feature = "testing")]
+pub mod testing {
+    pub use crate::token::clock::ManualClock;
+}
 
 /// Support for the macros of `axum-jwt`. Not public API: it changes without notice.
 #[doc(hidden)]

@@ -259,7 +259,14 @@ async fn a_cookie_of_any_bytes_does_not_hide_the_token_cookie() {
 
 #[tokio::test]
 async fn header_tokens_need_no_csrf_and_location_order_decides() {
-    let (jwt, s) = start(builder(&[TokenLocation::Header, TokenLocation::Cookie])).await;
+    // Two instances of one service: they share the revocation store that holds the login.
+    let store: std::sync::Arc<dyn axum_jwt::RevocationStore> =
+        std::sync::Arc::new(axum_jwt::MemoryStore::new());
+    let (jwt, s) = start(
+        builder(&[TokenLocation::Header, TokenLocation::Cookie])
+            .shared_revocation_store(store.clone()),
+    )
+    .await;
     let (_, session) = login(&s).await;
     let header = format!("Bearer {}", session.access);
     let r = s
@@ -276,7 +283,10 @@ async fn header_tokens_need_no_csrf_and_location_order_decides() {
         .await;
     r.assert_invalid_token("malformed");
     // Cookie first: the cookie is used (and the header ignored).
-    let (_, s2) = start(builder(&[TokenLocation::Cookie, TokenLocation::Header])).await;
+    let (_, s2) = start(
+        builder(&[TokenLocation::Cookie, TokenLocation::Header]).shared_revocation_store(store),
+    )
+    .await;
     let r = s2
         .get_with(
             "/read",

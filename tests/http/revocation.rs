@@ -29,7 +29,8 @@ async fn login(jwt: Jwt, Json(body): Json<Login>) -> Result<Json<TokenPair>, axu
         jwt.login(body.identity)
             .role("USER")
             .scopes(["user:read"])
-            .sign()?,
+            .sign()
+            .await?,
     ))
 }
 
@@ -266,10 +267,41 @@ async fn refresh_rotates_and_reuse_revokes_the_family() {
     }
 }
 
+/// Two tabs (or a retry racing the original) refreshing one token at once: every one gets
+/// working tokens of the same login, and none of them revokes another's.
 #[tokio::test]
-async fn concurrent_refreshes_of_one_token_let_exactly_one_through() {
+async fn concurrent_refreshes_of_one_token_all_get_working_tokens() {
     for store in stores() {
         let a = Arc::new(start(store).await);
+        let (_, refresh) = a.login("alice").await;
+        let mut tasks = Vec::new();
+        for _ in 0..8 {
+            let a = a.clone();
+            let refresh = refresh.clone();
+            tasks.push(tokio::spawn(async move { a.refresh(&refresh).await }));
+        }
+        let mut access_tokens = Vec::new();
+        for t in tasks {
+            let r = t.await.expect("task");
+            assert_eq!(r.status, 200, "{store:?}: {r:?}");
+            access_tokens.push(r.body["access_token"].as_str().unwrap().to_owned());
+        }
+        for token in &access_tokens {
+            let r = a.s.get_bearer("/protected", token).await;
+            assert_eq!(r.status, 200, "{store:?}: {r:?}");
+        }
+    }
+}
+
+/// With the grace window off, rotation is strict: exactly one of concurrent refreshes of one
+/// token wins; the others are reuse, and end the login.
+#[tokio::test]
+async fn without_a_grace_window_concurrent_refreshes_let_exactly_one_through() {
+    for store in stores() {
+        let jwt = jwt_for(store, &namespace(), builder().refresh_grace(Duration::ZERO)).await;
+        let a = Arc::new(App {
+            s: serve_router(app(&jwt)).await,
+        });
         let (_, refresh) = a.login("alice").await;
         let mut tasks = Vec::new();
         for _ in 0..8 {
@@ -309,8 +341,8 @@ async fn log_out_everywhere() {
             .await
             .assert_invalid_token("revoked");
         assert_eq!(a.s.get_bearer("/protected", &bob).await.status, 200);
-        // Tokens are dated to the second: a login in a later second is accepted again.
-        tokio::time::sleep(Duration::from_millis(1100)).await;
+        // Logins end by what the store holds, not by their `iat`: a login right after the
+        // call, in the same second, is accepted.
         let (again, _) = a.login("alice").await;
         assert_eq!(
             a.s.get_bearer("/protected", &again).await.status,
@@ -320,31 +352,45 @@ async fn log_out_everywhere() {
     }
 }
 
+/// A memory store full of revocations whose tokens have expired takes new ones: expired
+/// entries are forgotten a few at each write, never by a sweep of the whole store.
 #[tokio::test]
 async fn memory_entries_leave_when_their_tokens_expire() {
-    let store = Arc::new(MemoryStore::new());
+    let clock = axum_jwt::testing::ManualClock::starting_now();
+    let store = Arc::new(MemoryStore::with_capacity(500));
     let jwt = builder()
         .leeway(Duration::ZERO)
+        .clock(clock.clone())
         .shared_revocation_store(store.clone())
         .build()
         .unwrap();
-    for _ in 0..500 {
-        let raw = jwt
-            .access_token("alice")
-            .expires_in(Duration::from_secs(1))
-            .sign()
-            .unwrap();
-        let token = jwt.verify_access::<()>(&raw).unwrap();
-        jwt.revoke(&token).await.unwrap();
+    let revoke_one = |identity: String| {
+        let jwt = jwt.clone();
+        async move {
+            let raw = jwt
+                .access_token(identity)
+                .expires_in(Duration::from_secs(1))
+                .sign()
+                .unwrap();
+            let token = jwt.verify_access::<()>(&raw).unwrap();
+            jwt.revoke(&token).await
+        }
+    };
+    for i in 0..500 {
+        revoke_one(format!("user{i}")).await.unwrap();
     }
     assert_eq!(store.len(), 500);
-    // Entries live until exp + leeway + 1 s; the next write after that sweeps them.
-    tokio::time::sleep(Duration::from_millis(3100)).await;
-    let long = jwt.access_token("bob").sign().unwrap();
-    jwt.revoke(&jwt.verify_access::<()>(&long).unwrap())
-        .await
-        .unwrap();
-    assert_eq!(store.len(), 1, "expired entries were swept");
+    assert_eq!(
+        revoke_one("one-too-many".into()).await,
+        Err(axum_jwt::AuthError::RevocationUnavailable),
+        "a full store of live entries refuses rather than evicting one"
+    );
+    // Entries live until exp + leeway + 1 s; after that each write makes room for itself.
+    clock.advance(Duration::from_secs(3));
+    for i in 0..500 {
+        revoke_one(format!("later{i}")).await.unwrap();
+    }
+    assert_eq!(store.len(), 500);
 }
 
 #[cfg(feature = "redis")]
@@ -400,8 +446,9 @@ async fn redis_entries_carry_the_token_lifetime_as_ttl() {
 async fn two_instances_share_revocations_through_redis() {
     let Some(_) = redis_url() else { return };
     let ns = namespace();
-    let a_jwt = jwt_for(Store::Redis, &ns, builder()).await;
-    let b_jwt = jwt_for(Store::Redis, &ns, builder()).await;
+    let clock = axum_jwt::testing::ManualClock::starting_now();
+    let a_jwt = jwt_for(Store::Redis, &ns, builder().clock(clock.clone())).await;
+    let b_jwt = jwt_for(Store::Redis, &ns, builder().clock(clock.clone())).await;
     let a = App {
         s: serve_router(app(&a_jwt)).await,
     };
@@ -415,8 +462,10 @@ async fn two_instances_share_revocations_through_redis() {
     b.s.get_bearer("/protected", &access)
         .await
         .assert_invalid_token("revoked");
-    // Refresh spent on B is reuse on A.
+    // Refresh spent on B: on A within the grace window it is a retry, after it reuse.
     assert_eq!(b.refresh(&refresh).await.status, 200);
+    assert_eq!(a.refresh(&refresh).await.status, 200);
+    clock.advance(axum_jwt::DEFAULT_REFRESH_GRACE);
     a.refresh(&refresh)
         .await
         .assert_invalid_token("refresh_token_reused");
@@ -431,71 +480,14 @@ async fn two_instances_share_revocations_through_redis() {
         .assert_invalid_token("revoked");
 }
 
-/// A redis-server of this test's own, so it can be stopped and started again.
-#[cfg(feature = "redis")]
-struct OwnRedis {
-    child: tokio::process::Child,
-    port: u16,
-}
-
-#[cfg(feature = "redis")]
-impl OwnRedis {
-    async fn start(port: u16) -> Option<OwnRedis> {
-        let child = tokio::process::Command::new("redis-server")
-            .args([
-                "--port",
-                &port.to_string(),
-                "--bind",
-                "127.0.0.1",
-                "--save",
-                "",
-                "--appendonly",
-                "no",
-            ])
-            .stdout(std::process::Stdio::null())
-            .kill_on_drop(true)
-            .spawn()
-            .ok()?;
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while Instant::now() < deadline {
-            if tokio::net::TcpStream::connect(("127.0.0.1", port))
-                .await
-                .is_ok()
-            {
-                return Some(OwnRedis { child, port });
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-        None
-    }
-
-    async fn stop(mut self) {
-        let _ = self.child.kill().await;
-        let _ = self.child.wait().await;
-    }
-}
-
-#[cfg(feature = "redis")]
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}
-
 #[cfg(feature = "redis")]
 #[tokio::test]
 async fn redis_down_fails_closed_and_recovers_without_restart() {
     let port = free_port();
-    let Some(redis) = OwnRedis::start(port).await else {
-        assert!(
-            std::env::var("CI").is_err(),
-            "redis-server is not installed under CI=true"
-        );
-        eprintln!("SKIPPED: redis-server is not installed (scripts/test installs it)");
+    let Some(redis) = OwnRedis::start(port, &[]).await else {
         return;
     };
-    let url = format!("redis://127.0.0.1:{}/", redis.port);
+    let url = redis.url();
     let store = axum_jwt::RedisStore::connect(&url).await.expect("connects");
     let jwt = builder()
         .revocation_store(store)
@@ -521,20 +513,26 @@ async fn redis_down_fails_closed_and_recovers_without_restart() {
         Err(axum_jwt::AuthError::RevocationUnavailable)
     );
 
-    let _redis = OwnRedis::start(port).await.expect("redis restarts");
+    // This Redis keeps nothing across a restart: the login it held is gone, and a login
+    // Redis does not hold is refused (logged out), never let through.
+    let _redis = OwnRedis::start(port, &[]).await.expect("redis restarts");
     let deadline = Instant::now() + Duration::from_secs(15);
     loop {
         let r = a.s.get_bearer("/protected", &access).await;
-        if r.status == 200 {
+        if r.status != 503 {
+            r.assert_invalid_token("revoked");
             break;
         }
-        assert_eq!(r.status, 503, "{r:?}");
         assert!(
             Instant::now() < deadline,
             "the app did not reconnect to Redis"
         );
         tokio::time::sleep(Duration::from_millis(200)).await;
     }
+    a.refresh(&refresh).await.assert_invalid_token("revoked");
+    // Reconnected without a restart of the app: a new login works at once.
+    let (again, _) = a.login("alice").await;
+    assert_eq!(a.s.get_bearer("/protected", &again).await.status, 200);
 }
 
 /// 2,000 requests over 64 keep-alive connections while tokens are revoked one by one: no

@@ -15,6 +15,7 @@ use crate::error::ConfigError;
 use crate::handle::{Components, Jwt};
 use crate::revocation::{Revocation, RevocationSettings, RevocationStore};
 use crate::token::cache::DEFAULT_TOKEN_CACHE;
+use crate::token::clock::Clock;
 use crate::token::issue::{Issuer, Lifetimes};
 use crate::token::keys::{KeySource, Keys, compiled_backend};
 use crate::token::rules::ClaimRules;
@@ -40,6 +41,7 @@ pub struct JwtBuilder {
     max_token_bytes: usize,
     token_cache: usize,
     revocation: RevocationSettings,
+    clock: Clock,
     #[cfg(feature = "axum")]
     http: HttpOptions,
 }
@@ -56,6 +58,7 @@ impl Default for JwtBuilder {
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
             token_cache: DEFAULT_TOKEN_CACHE,
             revocation: RevocationSettings::default(),
+            clock: Clock::System,
             #[cfg(feature = "axum")]
             http: HttpOptions::default(),
         }
@@ -293,6 +296,33 @@ impl JwtBuilder {
         self
     }
 
+    /// How long the refresh token a refresh just spent may be exchanged again without being
+    /// treated as theft (default [`DEFAULT_REFRESH_GRACE`](crate::DEFAULT_REFRESH_GRACE), 30
+    /// seconds; at most 300). It covers a client that retries after a timeout whose write
+    /// landed, and two tabs refreshing at once: both get working tokens of the same login.
+    /// The trade: for this long, a thief holding the token just spent can exchange it too.
+    /// Zero makes every second exchange theft, as strict rotation does.
+    pub fn refresh_grace(mut self, grace: Duration) -> Self {
+        self.revocation.refresh_grace = grace;
+        self
+    }
+
+    /// The most logins one identity holds at once (default
+    /// [`DEFAULT_MAX_LOGINS_PER_IDENTITY`](crate::DEFAULT_MAX_LOGINS_PER_IDENTITY), 64): the
+    /// next login ends the oldest. This bounds what one account can put in the store.
+    pub fn max_logins_per_identity(mut self, max: usize) -> Self {
+        self.revocation.max_logins_per_identity = max;
+        self
+    }
+
+    /// The clock this handle reads for every time check and every new token (feature
+    /// `testing`): see [`ManualClock`](crate::testing::ManualClock).
+    #[cfg(any(test, feature = "testing"))]
+    pub fn clock(mut self, clock: crate::token::clock::ManualClock) -> Self {
+        self.clock = Clock::Manual(clock);
+        self
+    }
+
     /// Whether an algorithm other than HMAC is configured, or a key was already given.
     /// Lets an application generate a development secret only when nothing was configured.
     pub fn has_key(&self) -> bool {
@@ -312,7 +342,8 @@ impl JwtBuilder {
         let bind_csrf = http.cookie_transport();
         #[cfg(not(feature = "axum"))]
         let bind_csrf = false;
-        let revocation = Revocation::new(self.revocation, &rules, &self.lifetimes)?;
+        let revocation =
+            Revocation::new(self.revocation, &rules, &self.lifetimes, self.clock.clone())?;
         let keys = Keys::load(
             self.alg,
             self.secret.as_ref(),
@@ -326,6 +357,7 @@ impl JwtBuilder {
             rules.clone(),
             self.lifetimes,
             bind_csrf,
+            self.clock.clone(),
         )?;
         let verifier = Verifier::new(
             keys.verifying,
@@ -338,6 +370,7 @@ impl JwtBuilder {
                 verifier,
                 issuer,
                 revocation,
+                clock: self.clock,
                 #[cfg(feature = "axum")]
                 http,
             }),

@@ -38,6 +38,7 @@ pub use config::ConfigError;
 /// | [`InsufficientScope`](AuthError::InsufficientScope) | 403 (challenge with `scope="..."`) | `insufficient_scope` | `insufficient_scope` |
 /// | [`Revoked`](AuthError::Revoked) | 401 | `invalid_token` | `revoked` |
 /// | [`RefreshTokenReused`](AuthError::RefreshTokenReused) | 401 | `invalid_token` | `refresh_token_reused` |
+/// | [`AccountUnavailable`](AuthError::AccountUnavailable) | 401 | `invalid_token` | `account_unavailable` |
 /// | [`RevocationUnavailable`](AuthError::RevocationUnavailable) | 503 (with `Retry-After`) | `temporarily_unavailable` | `revocation_unavailable` |
 /// | [`CsrfMissing`](AuthError::CsrfMissing) | 401 | `invalid_token` | `csrf_missing` |
 /// | [`CsrfMismatch`](AuthError::CsrfMismatch) | 401 | `invalid_token` | `csrf_mismatch` |
@@ -101,6 +102,9 @@ pub enum AuthError {
     RefreshTokenReused,
     /// The revocation store did not answer (down, timeout): the request fails closed.
     RevocationUnavailable,
+    /// At refresh, the application said the user is gone or disabled
+    /// (`Authenticator::on_refresh`): the login ended.
+    AccountUnavailable,
     /// A cookie-borne token on an unsafe method without the CSRF header.
     CsrfMissing,
     /// The CSRF header does not match the token's `csrf` claim.
@@ -144,6 +148,7 @@ impl AuthError {
             AuthError::Revoked => "revoked",
             AuthError::RefreshTokenReused => "refresh_token_reused",
             AuthError::RevocationUnavailable => "revocation_unavailable",
+            AuthError::AccountUnavailable => "account_unavailable",
             AuthError::CsrfMissing => "csrf_missing",
             AuthError::CsrfMismatch => "csrf_mismatch",
             AuthError::InvalidClaim(_) => "invalid_claim",
@@ -198,6 +203,7 @@ impl AuthError {
             AuthError::Revoked => "The token has been revoked",
             AuthError::RefreshTokenReused => "The refresh token was already used",
             AuthError::RevocationUnavailable => "Token revocation cannot be checked right now",
+            AuthError::AccountUnavailable => "The account of the token is no longer available",
             AuthError::CsrfMissing => "The CSRF header is missing",
             AuthError::CsrfMismatch => "The CSRF header does not match the token",
             AuthError::InvalidClaim(_) => "A token claim is invalid",
@@ -253,6 +259,9 @@ impl AuthError {
                 Cow::Owned(format!("this route requires the scope(s): {required}"))
             }
             AuthError::Revoked => Cow::Borrowed("the token has been revoked"),
+            AuthError::AccountUnavailable => Cow::Borrowed(
+                "the account of this token is no longer available; its login has ended",
+            ),
             AuthError::CsrfMissing => Cow::Borrowed(
                 "a token sent in a cookie needs the CSRF header on this method (double submit)",
             ),

@@ -16,7 +16,6 @@ use crate::requirement::{Requirement, Roles};
 use crate::revocation;
 use crate::token::Token;
 use crate::token::claims::{PrivateClaims, TokenKind};
-use crate::token::clock::now;
 use crate::transport::locate::TokenLocation;
 
 /// What `Token<C>` asks with no attribute: a valid access token.
@@ -59,7 +58,9 @@ pub(crate) async fn admit_found<C: PrivateClaims>(
     from_cookie: bool,
     requirement: &Requirement,
 ) -> Result<Token<C>, AuthError> {
-    let token = c.verifier.verify::<C>(raw, requirement.kind(), now())?;
+    let token = c
+        .verifier
+        .verify::<C>(raw, requirement.kind(), c.clock.now())?;
     if from_cookie {
         c.http
             .cookies

@@ -21,9 +21,10 @@ use crate::error::AuthError;
 use crate::handle::{Components, Jwt};
 use crate::requirement::Requirement;
 use crate::revocation;
+use crate::revocation::LoginBuilder;
 use crate::token::Token;
 use crate::token::claims::PrivateClaims;
-use crate::token::issue::{LoginBuilder, TokenPair};
+use crate::token::issue::TokenPair;
 use crate::transport::EndpointSettings;
 use crate::transport::response::{json, respond, respond_with, server_error};
 
@@ -108,6 +109,36 @@ pub trait Authenticator: Send + Sync + 'static {
         &self,
         token: &Token<Self::Claims>,
     ) -> impl Future<Output = Option<Self::UserView>> + Send;
+
+    /// Consulted on every `POST /auth/refresh`, with the verified refresh token, before new
+    /// tokens are minted: answer [`OnRefresh::Reissue`] with the user as they are now (their
+    /// current [`role`](Self::role), [`scopes`](Self::scopes) and
+    /// [`extend_payload`](Self::extend_payload) go into the new tokens), or
+    /// [`OnRefresh::Refuse`] for a deleted or disabled user (the login ends and the answer is
+    /// 401 `account_unavailable`). An error (the user database is down) is answered as it is,
+    /// and nothing is spent.
+    ///
+    /// The default answers [`OnRefresh::KeepClaims`]: the new tokens copy the role, scopes and
+    /// claims of the refresh token, as sanic-jwt does, so a demoted user keeps their
+    /// privileges until they log in again or [`Jwt::revoke_all_for`](crate::Jwt::revoke_all_for)
+    /// is called. Override it when users can be demoted or deleted.
+    fn on_refresh(
+        &self,
+        _refresh_token: &Token,
+    ) -> impl Future<Output = Result<OnRefresh<Self::User>, AuthError>> + Send {
+        std::future::ready(Ok(OnRefresh::KeepClaims))
+    }
+}
+
+/// The answer of [`Authenticator::on_refresh`].
+#[derive(Debug)]
+pub enum OnRefresh<U> {
+    /// Copy the role, scopes and claims of the refresh token (the default).
+    KeepClaims,
+    /// Mint the new tokens from this user, as a login would (same identity).
+    Reissue(U),
+    /// The user is gone or disabled: end the login, answer 401 `account_unavailable`.
+    Refuse,
 }
 
 /// The claims of a login being built, handed to [`Authenticator::extend_payload`].
@@ -255,24 +286,30 @@ async fn login<A: Authenticator>(
         Ok(user) => user,
         Err(e) => return reject(c, &e),
     };
-    let mut builder = state
-        .jwt
-        .login(state.auth.identity(&user))
-        .scopes(state.auth.scopes(&user));
-    if let Some(role) = state.auth.role(&user) {
+    let Some(builder) = login_of(&state.auth, &state.jwt, &user) else {
+        return reject(c, &AuthError::AuthenticationFailed);
+    };
+    match builder.sign().await {
+        Ok(tokens) => tokens_response(c, &tokens),
+        Err(e) => e.into_response(),
+    }
+}
+
+/// The claims a login of `user` carries: identity, scopes, role and `extend_payload`.
+fn login_of<'a, A: Authenticator>(
+    auth: &A,
+    jwt: &'a Jwt,
+    user: &A::User,
+) -> Option<LoginBuilder<'a>> {
+    let mut builder = jwt.login(auth.identity(user)).scopes(auth.scopes(user));
+    if let Some(role) = auth.role(user) {
         builder = builder.role(role);
     }
     let mut payload = Payload {
         builder: Some(builder),
     };
-    state.auth.extend_payload(&user, &mut payload);
-    let Some(builder) = payload.builder else {
-        return reject(c, &AuthError::AuthenticationFailed);
-    };
-    match builder.sign() {
-        Ok(tokens) => tokens_response(c, &tokens),
-        Err(e) => e.into_response(),
-    }
+    auth.extend_payload(user, &mut payload);
+    payload.builder
 }
 
 async fn verify<A: Authenticator>(
@@ -406,13 +443,42 @@ async fn refresh<A: Authenticator>(
     };
     let exchanged =
         match admit_found::<()>(c, &parts, &found.raw, found.from_cookie, &REFRESH).await {
-            Ok(old) => revocation::refresh(&c.issuer, &c.revocation, &old).await,
+            Ok(old) => exchange(&state, &old).await,
             Err(e) => Err(e),
         };
     match exchanged {
         Ok(tokens) => tokens_response(c, &tokens),
         Err(e) => reject(c, &e),
     }
+}
+
+/// The refresh itself: the application's verdict on the user, then the lifecycle.
+async fn exchange<A: Authenticator>(
+    state: &AuthState<A>,
+    old: &Token,
+) -> Result<TokenPair, AuthError> {
+    let c = &*state.jwt.inner;
+    let claims = match state.auth.on_refresh(old).await? {
+        OnRefresh::KeepClaims => None,
+        OnRefresh::Reissue(user) => {
+            if state.auth.identity(&user) != old.identity() {
+                tracing::error!(
+                    "axum-jwt: Authenticator::on_refresh answered a user of another identity; \
+                     refusing the refresh"
+                );
+                return Err(AuthError::AccountUnavailable);
+            }
+            match login_of(&state.auth, &state.jwt, &user) {
+                Some(login) => Some(login.into_template()),
+                None => return Err(AuthError::AccountUnavailable),
+            }
+        }
+        OnRefresh::Refuse => {
+            c.revocation.revoke_login(old).await?;
+            return Err(AuthError::AccountUnavailable);
+        }
+    };
+    revocation::refresh(&c.issuer, &c.revocation, old, claims).await
 }
 
 async fn logout<A: Authenticator>(

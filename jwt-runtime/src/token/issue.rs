@@ -1,4 +1,5 @@
-//! [`Issuer`]: creating tokens, through [`TokenBuilder`] and [`LoginBuilder`].
+//! [`Issuer`]: creating tokens, through [`TokenBuilder`] (a login's two tokens are minted by
+//! the lifecycle's `LoginBuilder`, which also records the login).
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -10,7 +11,7 @@ use serde_json::{Map, Value};
 
 use super::OwnHeaders;
 use super::claims::{CSRF_CLAIM, ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
-use super::clock::now;
+use super::clock::Clock;
 use super::keys::SigningKey;
 use super::rules::ClaimRules;
 use crate::error::ConfigError;
@@ -75,6 +76,7 @@ pub(crate) struct Issuer {
     headers: OwnHeaders,
     lifetimes: Lifetimes,
     bind_csrf: bool,
+    clock: Clock,
 }
 
 impl Issuer {
@@ -84,6 +86,7 @@ impl Issuer {
         rules: Arc<ClaimRules>,
         lifetimes: Lifetimes,
         bind_csrf: bool,
+        clock: Clock,
     ) -> Result<Self, ConfigError> {
         lifetimes.validate()?;
         Ok(Self {
@@ -92,6 +95,7 @@ impl Issuer {
             headers: OwnHeaders::new(alg_name),
             lifetimes,
             bind_csrf,
+            clock,
         })
     }
 
@@ -102,13 +106,6 @@ impl Issuer {
     /// Starts a token of `kind` for `identity`.
     pub(crate) fn token(&self, kind: TokenKind, identity: String) -> TokenBuilder<'_> {
         TokenBuilder::new(self, kind, identity)
-    }
-
-    /// Starts a login: see [`LoginBuilder`].
-    pub(crate) fn login(&self, identity: String) -> LoginBuilder<'_> {
-        LoginBuilder {
-            template: TokenBuilder::new(self, TokenKind::Access, identity),
-        }
     }
 }
 
@@ -129,6 +126,10 @@ pub enum SignError {
     /// The lifetime overflows the clock.
     #[error("the token lifetime is too large")]
     Lifetime,
+    /// The revocation store could not record a new login (down, timed out, full). As a
+    /// response: 503 `revocation_unavailable` with `Retry-After`, like a guarded request.
+    #[error("the revocation store could not record the login")]
+    StoreUnavailable,
 }
 
 /// Random bytes from the operating system, base64url-encoded: token ids and CSRF values.
@@ -174,56 +175,6 @@ pub(crate) struct Signed {
     pub(crate) csrf: Option<String>,
 }
 
-/// A login being created; see [`Jwt::login`](crate::Jwt::login).
-#[must_use = "call .sign() to get the tokens"]
-pub struct LoginBuilder<'a> {
-    template: TokenBuilder<'a>,
-}
-
-impl LoginBuilder<'_> {
-    /// The role of both tokens.
-    pub fn role(mut self, role: impl Into<String>) -> Self {
-        self.template = self.template.role(role);
-        self
-    }
-
-    /// The scopes of both tokens.
-    pub fn scopes<I, S>(mut self, scopes: I) -> Self
-    where
-        I: IntoIterator<Item = S>,
-        S: Into<String>,
-    {
-        self.template = self.template.scopes(scopes);
-        self
-    }
-
-    /// The private claims of both tokens.
-    pub fn private_claims<C: PrivateClaims>(mut self, claims: &C) -> Self {
-        self.template = self.template.private_claims(claims);
-        self
-    }
-
-    /// A public claim of both tokens.
-    pub fn public_claim(mut self, key: impl Into<String>, value: impl Serialize) -> Self {
-        self.template = self.template.public_claim(key, value);
-        self
-    }
-
-    /// Signs the fresh access token and the refresh token.
-    pub fn sign(self) -> Result<TokenPair, SignError> {
-        let family = random_id()?;
-        let t = self.template;
-        let refresh = TokenBuilder {
-            kind: TokenKind::Refresh,
-            ..t.clone()
-        }
-        .in_family(family.clone())
-        .sign_bound()?;
-        let access = t.fresh(true).in_family(family).sign_bound()?;
-        Ok(TokenPair::new(access, Some(refresh)))
-    }
-}
-
 /// A token being created; finish with [`sign`](TokenBuilder::sign).
 ///
 /// ```
@@ -252,6 +203,7 @@ pub struct TokenBuilder<'a> {
     public: Map<String, Value>,
     expires_in: Option<Duration>,
     family: Option<String>,
+    generation: Option<u64>,
     error: Option<SignError>,
 }
 
@@ -269,14 +221,27 @@ impl<'a> TokenBuilder<'a> {
             public: Map::new(),
             expires_in: None,
             family: None,
+            generation: None,
             error: None,
         }
     }
 
-    /// Mints the token into an existing login family (refresh keeps the family).
-    pub(crate) fn in_family(mut self, family: String) -> Self {
+    /// Mints the token into a login: its family, and for a refresh token its generation.
+    pub(crate) fn in_login(mut self, family: String, generation: Option<u64>) -> Self {
         self.family = Some(family);
+        self.generation = generation;
         self
+    }
+
+    /// The same claims for a token of another kind.
+    pub(crate) fn of_kind(mut self, kind: TokenKind) -> Self {
+        self.kind = kind;
+        self
+    }
+
+    /// The identity the token is for.
+    pub(crate) fn identity(&self) -> &str {
+        &self.identity
     }
 
     /// Copies claims of another token (refresh): they were checked when first written.
@@ -387,7 +352,7 @@ impl<'a> TokenBuilder<'a> {
             return Err(ClaimsError::Duplicate(key.clone()).into());
         }
         let names = &rules.names;
-        let iat = now();
+        let iat = issuer.clock.now();
         let ttl = self
             .expires_in
             .unwrap_or_else(|| issuer.lifetimes.of(self.kind));
@@ -403,16 +368,17 @@ impl<'a> TokenBuilder<'a> {
                 .ok_or(SignError::Lifetime)?;
             claims.insert("nbf".to_owned(), Value::from(nbf));
         }
-        // `{family}.{unique}`: every token minted from one login shares the family, so
-        // reuse of a spent refresh token can revoke them all.
-        let family = match self.family {
-            Some(family) => family,
-            None => random_id()?,
+        // `{family}.{unique}` (access) or `{family}.{generation}.{unique}` (refresh) for the
+        // tokens of a login, `{unique}` outside one: see `revocation`.
+        let unique = random_id()?;
+        let jti = match (self.family, self.generation, self.kind) {
+            (Some(family), Some(generation), TokenKind::Refresh) => {
+                format!("{family}.{generation}.{unique}")
+            }
+            (Some(family), _, _) => format!("{family}.{unique}"),
+            (None, _, _) => unique,
         };
-        claims.insert(
-            "jti".to_owned(),
-            Value::String(format!("{family}.{}", random_id()?)),
-        );
+        claims.insert("jti".to_owned(), Value::String(jti));
         if let Some(iss) = &rules.issuer {
             claims.insert("iss".to_owned(), Value::from(iss.as_str()));
         }

@@ -189,9 +189,13 @@ pub(crate) fn server_error(reason: &'static str, message: &'static str) -> Respo
 }
 
 /// A token that could not be created is a server-side problem: 500 with a JSON body whose
-/// `reason` is `token_creation_failed`.
+/// `reason` is `token_creation_failed`; a login the revocation store could not record is the
+/// store's 503 `revocation_unavailable` with `Retry-After`.
 impl IntoResponse for SignError {
     fn into_response(self) -> Response {
+        if self == SignError::StoreUnavailable {
+            return respond(None, &AuthError::RevocationUnavailable);
+        }
         tracing::error!(error = %self, "axum-jwt: a token could not be created");
         server_error(
             "token_creation_failed",

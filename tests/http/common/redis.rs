@@ -1,5 +1,7 @@
 //! Looking at the real Redis the suite runs against (the tests of the `redis` feature).
 
+use std::time::{Duration, Instant};
+
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 
@@ -38,4 +40,70 @@ pub fn redis_url() -> Option<String> {
             None
         }
     }
+}
+
+/// A redis-server of a test's own on a loopback port, stopped by process id when dropped: for
+/// tests that stop and restart it, pause it, or configure it (an evicting memory policy).
+pub struct OwnRedis {
+    child: tokio::process::Child,
+    pub port: u16,
+}
+
+impl OwnRedis {
+    /// Starts `redis-server` without persistence, plus `extra` arguments; `None` when it is
+    /// not installed (a failure under `CI=true`, a printed skip otherwise).
+    pub async fn start(port: u16, extra: &[&str]) -> Option<OwnRedis> {
+        let port_arg = port.to_string();
+        let mut args = vec![
+            "--port",
+            &port_arg,
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+        ];
+        args.extend_from_slice(extra);
+        let spawned = tokio::process::Command::new("redis-server")
+            .args(&args)
+            .stdout(std::process::Stdio::null())
+            .kill_on_drop(true)
+            .spawn();
+        let Ok(child) = spawned else {
+            assert!(
+                std::env::var("CI").is_err(),
+                "redis-server is not installed under CI=true"
+            );
+            eprintln!("SKIPPED: redis-server is not installed (scripts/test installs it)");
+            return None;
+        };
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while Instant::now() < deadline {
+            if TcpStream::connect(("127.0.0.1", port)).await.is_ok() {
+                return Some(OwnRedis { child, port });
+            }
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        panic!("redis-server did not listen on port {port} within 10 s");
+    }
+
+    /// `redis://127.0.0.1:{port}/`.
+    pub fn url(&self) -> String {
+        format!("redis://127.0.0.1:{}/", self.port)
+    }
+
+    /// Stops it (by its process id) and waits for it to exit.
+    pub async fn stop(mut self) {
+        let _ = self.child.kill().await;
+        let _ = self.child.wait().await;
+    }
+}
+
+/// A port the OS picked as free on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
 }
