@@ -436,9 +436,9 @@ async fn redis_entries_carry_the_token_lifetime_as_ttl() {
     let short = jwt.verify_access::<()>(&short).unwrap();
     jwt.revoke(&short).await.unwrap();
     let key = format!("{ns}:jti:17:https://auth.test:{}", short.jti());
-    assert_eq!(redis_command(&url, &["EXISTS", &key]).await.trim(), ":1");
-    tokio::time::sleep(Duration::from_millis(3100)).await;
-    assert_eq!(redis_command(&url, &["EXISTS", &key]).await.trim(), ":0");
+    // Its TTL ends with the token (exp + leeway 0 + 1 s): Redis forgets it by itself.
+    let ttl = redis_command(&url, &["TTL", &key]).await;
+    assert!(matches!(ttl.trim(), ":1" | ":2"), "{ttl}");
 }
 
 #[cfg(feature = "redis")]

@@ -306,6 +306,7 @@ impl<'a> LoginBuilder<'a> {
     }
 
     /// The claims template, for a refresh that re-reads the user.
+    #[cfg(feature = "axum")]
     pub(crate) fn into_template(self) -> TokenBuilder<'a> {
         self.template
     }
