@@ -11,8 +11,10 @@
 //! `JWT_PUBLIC_KEY_FILE`, `JWT_ISSUER`, `JWT_AUDIENCE`, `JWT_ACCESS_TTL_SECS`,
 //! `JWT_REFRESH_TTL_SECS`, `JWT_LEEWAY_SECS`, `JWT_PRIVATE_CLAIM_PREFIX` (default
 //! `quickstart`), `JWT_TOKEN_LOCATIONS` (default `header`), `JWT_TOKEN_CACHE` (verified-token
-//! cache capacity, default 4096, `0` for off), `REDIS_URL` (revocation in Redis; needs
-//! `--features redis`).
+//! cache capacity, default 4096, `0` for off), `JWT_REFRESH_GRACE_SECS` (default 30),
+//! `JWT_MAX_LOGINS_PER_IDENTITY` (default 64), `REDIS_URL` (revocation in Redis; needs
+//! `--features redis`; `REDIS_ALLOW_EVICTING_POLICY=1` accepts a Redis whose
+//! `maxmemory-policy` is not `noeviction`).
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -23,8 +25,8 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use axum_jwt::{
-    AuthError, Authenticator, Jwt, JwtBuilder, Payload, PrivateClaims, Token, fresh_jwt_required,
-    jwt_optional, jwt_required, scoped,
+    AuthError, Authenticator, Jwt, JwtBuilder, OnRefresh, Payload, PrivateClaims, Token,
+    fresh_jwt_required, jwt_optional, jwt_required, scoped,
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
@@ -130,6 +132,17 @@ impl Authenticator for DemoUsers {
 
     fn extend_payload(&self, user: &&'static DemoUser, payload: &mut Payload<'_>) {
         payload.private_claims(&user.profile);
+    }
+
+    /// Every refresh re-reads the user, so a changed role or scope reaches the new tokens and
+    /// a removed user's refresh is refused.
+    async fn on_refresh(&self, token: &Token) -> Result<OnRefresh<&'static DemoUser>, AuthError> {
+        Ok(
+            match USERS.iter().find(|u| u.username == token.identity()) {
+                Some(user) => OnRefresh::Reissue(user),
+                None => OnRefresh::Refuse,
+            },
+        )
     }
 
     async fn retrieve_user(&self, token: &Token<Profile>) -> Option<UserView> {
@@ -267,7 +280,13 @@ async fn with_redis(
     builder: JwtBuilder,
     url: &str,
 ) -> Result<JwtBuilder, Box<dyn std::error::Error>> {
-    let store = axum_jwt::RedisStore::connect(url).await?;
+    // Redis must not evict revocations: connecting refuses any maxmemory-policy but
+    // noeviction, unless REDIS_ALLOW_EVICTING_POLICY=1 says this Redis never fills up.
+    let mut options = axum_jwt::RedisStore::options();
+    if std::env::var("REDIS_ALLOW_EVICTING_POLICY").as_deref() == Ok("1") {
+        options = options.allow_evicting_policy();
+    }
+    let store = options.connect(url).await?;
     tracing::info!("revocation in Redis");
     Ok(builder.revocation_store(store))
 }

@@ -23,6 +23,8 @@ impl JwtBuilder {
     /// | `JWT_LEEWAY_SECS` | clock skew | 5 |
     /// | `JWT_PRIVATE_CLAIM_PREFIX` | private claim prefix | none |
     /// | `JWT_TOKEN_LOCATIONS` | ordered, comma separated: `header`, `cookie`, `query` | `header` |
+    /// | `JWT_REFRESH_GRACE_SECS` | [refresh grace window](JwtBuilder::refresh_grace), `0` for strict rotation | 30 |
+    /// | `JWT_MAX_LOGINS_PER_IDENTITY` | [logins one identity holds](JwtBuilder::max_logins_per_identity) | 64 |
     /// | `JWT_TOKEN_CACHE` | capacity of the [verified-token cache](JwtBuilder::token_cache), `0` for off | 4096 |
     ///
     /// A malformed value is an error naming the variable. A missing secret or key is
@@ -98,6 +100,16 @@ impl JwtBuilder {
             b.rules.leeway = leeway;
         }
         b.rules.prefix = get("JWT_PRIVATE_CLAIM_PREFIX")?;
+        if let Some(grace) = secs("JWT_REFRESH_GRACE_SECS")? {
+            b.revocation.refresh_grace = grace;
+        }
+        if let Some(max) = get("JWT_MAX_LOGINS_PER_IDENTITY")? {
+            b.revocation.max_logins_per_identity =
+                max.trim().parse().map_err(|_| ConfigError::InvalidEnv {
+                    var: "JWT_MAX_LOGINS_PER_IDENTITY".to_owned(),
+                    reason: format!("expected a number of logins, got {max:?}"),
+                })?;
+        }
         if let Some(capacity) = get("JWT_TOKEN_CACHE")? {
             b.token_cache = capacity
                 .trim()
