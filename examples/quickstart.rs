@@ -12,7 +12,7 @@
 //! `JWT_REFRESH_TTL_SECS`, `JWT_LEEWAY_SECS`, `JWT_PRIVATE_CLAIM_PREFIX` (default
 //! `quickstart`), `JWT_TOKEN_LOCATIONS` (default `header`), `JWT_TOKEN_CACHE` (verified-token
 //! cache capacity, default 4096, `0` for off), `JWT_REFRESH_GRACE_SECS` (default 30),
-//! `JWT_MAX_LOGINS_PER_IDENTITY` (default 64), `REDIS_URL` (revocation in Redis; needs
+//! `JWT_MAX_LOGINS_PER_IDENTITY` (default 200), `REDIS_URL` (revocation in Redis; needs
 //! `--features redis`; `REDIS_ALLOW_EVICTING_POLICY=1` accepts a Redis whose
 //! `maxmemory-policy` is not `noeviction`).
 

@@ -24,7 +24,7 @@ impl JwtBuilder {
     /// | `JWT_PRIVATE_CLAIM_PREFIX` | private claim prefix | none |
     /// | `JWT_TOKEN_LOCATIONS` | ordered, comma separated: `header`, `cookie`, `query` | `header` |
     /// | `JWT_REFRESH_GRACE_SECS` | [refresh grace window](JwtBuilder::refresh_grace), `0` for strict rotation | 30 |
-    /// | `JWT_MAX_LOGINS_PER_IDENTITY` | [logins one identity holds](JwtBuilder::max_logins_per_identity) | 64 |
+    /// | `JWT_MAX_LOGINS_PER_IDENTITY` | [logins one identity holds](JwtBuilder::max_logins_per_identity) | 200 |
     /// | `JWT_TOKEN_CACHE` | capacity of the [verified-token cache](JwtBuilder::token_cache), `0` for off | 4096 |
     ///
     /// A malformed value is an error naming the variable. A missing secret or key is

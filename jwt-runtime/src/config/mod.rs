@@ -308,7 +308,7 @@ impl JwtBuilder {
     }
 
     /// The most logins one identity holds at once (default
-    /// [`DEFAULT_MAX_LOGINS_PER_IDENTITY`](crate::DEFAULT_MAX_LOGINS_PER_IDENTITY), 64): the
+    /// [`DEFAULT_MAX_LOGINS_PER_IDENTITY`](crate::DEFAULT_MAX_LOGINS_PER_IDENTITY), 200): the
     /// next login ends the oldest. This bounds what one account can put in the store.
     pub fn max_logins_per_identity(mut self, max: usize) -> Self {
         self.revocation.max_logins_per_identity = max;

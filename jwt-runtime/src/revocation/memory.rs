@@ -12,7 +12,6 @@ use super::{
 /// One login: its current generation and grace window.
 #[derive(Debug)]
 struct Login {
-    family: Box<str>,
     generation: u64,
     grace_until_ms: u64,
     created_ms: u64,
@@ -26,7 +25,8 @@ struct Login {
 /// What the store holds for one identity: its logins, and the "log out everywhere" instant.
 #[derive(Debug, Default)]
 struct Account {
-    logins: Vec<Login>,
+    /// By family: a request finds its login in one lookup, however many the identity holds.
+    logins: HashMap<Box<str>, Login>,
     /// `(before_ms, until)`.
     cut_off: Option<(u64, u64)>,
     until: u64,
@@ -34,9 +34,7 @@ struct Account {
 
 impl Account {
     fn login(&self, family: &str, now: u64) -> Option<&Login> {
-        self.logins
-            .iter()
-            .find(|l| &*l.family == family && l.until >= now)
+        self.logins.get(family).filter(|l| l.until >= now)
     }
 
     fn cut_off_ms(&self, now: u64) -> Option<u64> {
@@ -48,7 +46,7 @@ impl Account {
     /// Drops expired logins and cut-off; returns how many entries left.
     fn prune(&mut self, now: u64) -> usize {
         let before = self.logins.len();
-        self.logins.retain(|l| l.until >= now);
+        self.logins.retain(|_, l| l.until >= now);
         let mut removed = before - self.logins.len();
         if self.cut_off.is_some_and(|(_, until)| until < now) {
             self.cut_off = None;
@@ -364,14 +362,14 @@ impl MemoryStore {
 
 /// Ends a login of `account`: removed, or kept as ended when it was adopted (so that its
 /// tokens are not adopted again). Returns the entries removed.
-fn end_login(account: &mut Account, index: usize) -> usize {
-    match account.logins.get_mut(index) {
+fn end_login(account: &mut Account, family: &str) -> usize {
+    match account.logins.get_mut(family) {
         Some(login) if login.adopted => {
             login.ended = true;
             0
         }
         Some(_) => {
-            account.logins.swap_remove(index);
+            account.logins.remove(family);
             1
         }
         None => 0,
@@ -398,16 +396,16 @@ impl super::RevocationStore for MemoryStore {
                 let account = state.account(login.issuer, login.identity, login.until);
                 let mut removed = account.prune(now);
                 // The oldest logins beyond the identity's allowance end.
-                while account.logins.iter().filter(|l| !l.ended).count() >= login.max_logins {
+                // (A scan of the identity's logins, at login time only.)
+                while account.logins.values().filter(|l| !l.ended).count() >= login.max_logins {
                     let oldest = account
                         .logins
                         .iter()
-                        .enumerate()
                         .filter(|(_, l)| !l.ended)
                         .min_by_key(|(_, l)| l.created_ms)
-                        .map(|(i, _)| i);
+                        .map(|(family, _)| family.clone());
                     match oldest {
-                        Some(index) => removed += end_login(account, index),
+                        Some(family) => removed += end_login(account, &family),
                         None => break,
                     }
                 }
@@ -417,16 +415,18 @@ impl super::RevocationStore for MemoryStore {
                     return Err(full(capacity));
                 }
                 let account = state.account(login.issuer, login.identity, login.until);
-                account.logins.push(Login {
-                    family: login.family.into(),
-                    generation: 0,
-                    grace_until_ms: 0,
-                    created_ms: now_ms,
-                    until: login.until,
-                    adopted: false,
-                    ended: false,
-                });
-                state.len += 1;
+                let previous = account.logins.insert(
+                    login.family.into(),
+                    Login {
+                        generation: 0,
+                        grace_until_ms: 0,
+                        created_ms: now_ms,
+                        until: login.until,
+                        adopted: false,
+                        ended: false,
+                    },
+                );
+                state.len += usize::from(previous.is_none());
                 Ok(())
             })
         })
@@ -461,27 +461,23 @@ impl super::RevocationStore for MemoryStore {
                         return Err(full(capacity));
                     }
                     let account = state.account(token.issuer, token.identity, until);
-                    account.logins.retain(|l| &*l.family != family);
-                    account.logins.push(Login {
-                        family: family.into(),
-                        generation: token.generation.unwrap_or(0),
-                        grace_until_ms: 0,
-                        created_ms: now_ms,
-                        until,
-                        adopted: true,
-                        ended: false,
-                    });
-                    state.len += 1;
+                    let previous = account.logins.insert(
+                        family.into(),
+                        Login {
+                            generation: token.generation.unwrap_or(0),
+                            grace_until_ms: 0,
+                            created_ms: now_ms,
+                            until,
+                            adopted: true,
+                            ended: false,
+                        },
+                    );
+                    state.len += usize::from(previous.is_none());
                 }
                 let account = state.account(token.issuer, token.identity, until);
-                let Some(index) = account
-                    .logins
-                    .iter()
-                    .position(|l| &*l.family == family && l.until >= now)
-                else {
+                let Some(login) = account.logins.get_mut(family).filter(|l| l.until >= now) else {
                     return Ok(Rotation::Revoked);
                 };
-                let login = &mut account.logins[index];
                 if login.ended {
                     return Ok(Rotation::Revoked);
                 }
@@ -498,7 +494,7 @@ impl super::RevocationStore for MemoryStore {
                     login.until = login.until.max(until);
                 }
                 if verdict == Rotation::Reused {
-                    let removed = end_login(account, index);
+                    let removed = end_login(account, family);
                     state.len -= removed;
                 }
                 Ok(verdict)
@@ -519,8 +515,8 @@ impl super::RevocationStore for MemoryStore {
             self.write(now_ms, |state, now| {
                 let len = state.len;
                 let account = state.account(issuer, identity, until);
-                if let Some(index) = account.logins.iter().position(|l| &*l.family == family) {
-                    let removed = end_login(account, index);
+                if account.logins.contains_key(family) {
+                    let removed = end_login(account, family);
                     state.len -= removed;
                     return Ok(());
                 }
@@ -529,15 +525,17 @@ impl super::RevocationStore for MemoryStore {
                 if len >= capacity {
                     return Err(full(capacity));
                 }
-                account.logins.push(Login {
-                    family: family.into(),
-                    generation: 0,
-                    grace_until_ms: 0,
-                    created_ms: now_ms,
-                    until: until.max(now),
-                    adopted: true,
-                    ended: true,
-                });
+                account.logins.insert(
+                    family.into(),
+                    Login {
+                        generation: 0,
+                        grace_until_ms: 0,
+                        created_ms: now_ms,
+                        until: until.max(now),
+                        adopted: true,
+                        ended: true,
+                    },
+                );
                 state.len += 1;
                 Ok(())
             })

@@ -41,11 +41,14 @@ pub const DEFAULT_REVOCATION_TIMEOUT: Duration = Duration::from_millis(500);
 
 /// Default grace window of refresh rotation: for 30 seconds after a refresh, the refresh
 /// token it spent may be exchanged again (a retry after a timeout, two tabs refreshing at
-/// once) without being treated as theft. Okta's default grace period is the same.
+/// once) without being treated as theft. Identity providers with refresh token rotation (Okta,
+/// Curity, Airlock) offer a grace period of the same kind, of seconds to tens of seconds.
 pub const DEFAULT_REFRESH_GRACE: Duration = Duration::from_secs(30);
 
-/// Default number of live logins one identity may hold; the next login ends the oldest.
-pub const DEFAULT_MAX_LOGINS_PER_IDENTITY: usize = 64;
+/// Default number of live logins one identity may hold; the next login ends the oldest. Enough
+/// for every device and browser a person uses, few enough that one account cannot fill a
+/// store.
+pub const DEFAULT_MAX_LOGINS_PER_IDENTITY: usize = 200;
 
 /// The future returned by [`RevocationStore`] methods.
 pub type StoreFuture<'a, T> = Pin<Box<dyn Future<Output = Result<T, StoreError>> + Send + 'a>>;
