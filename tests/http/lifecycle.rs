@@ -9,7 +9,7 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use crate::common::*;
 use axum::Router;
@@ -346,7 +346,7 @@ async fn an_evicting_redis_never_lets_a_revoked_or_spent_token_through() {
     // Flood: logins of fresh identities until Redis has evicted carol's login.
     let carol_key = "axum-jwt:acct:0::carol";
     assert_eq!(redis_command(&url, &["EXISTS", carol_key]).await, ":1\r\n");
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     let mut logins = 0;
     while redis_command(&url, &["EXISTS", carol_key]).await == ":1\r\n" {
         assert!(
@@ -400,7 +400,7 @@ async fn a_timed_out_refresh_is_retried_without_logging_anyone_out() {
         redis_command(&url, &["CLIENT", "PAUSE", "1500", "WRITE"]).await,
         "+OK\r\n"
     );
-    let started = Instant::now();
+    let started = std::time::Instant::now();
     let r = c.refresh(&refresh).await;
     assert_eq!(r.status, 503, "{r:?}");
     assert_eq!(r.header_values("retry-after"), ["1"]);

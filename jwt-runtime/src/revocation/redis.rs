@@ -195,13 +195,14 @@ fn parse_login(value: &str) -> Option<LoginField> {
     })
 }
 
-/// Sets a key's expiry to `until` unless it already lasts longer (a key without one gets it).
+/// Sets a key's expiry to `untl` (Unix seconds; `now_s` the caller's clock) unless it already
+/// lasts longer; a key without one gets it. Compared here rather than with `EXPIRE .. GT`, so
+/// that Redis 6 works too.
 const EXTEND: &str = r"
-local function extend(key, untl)
-  if redis.call('TTL', key) == -1 then
+local function extend(key, untl, now_s)
+  local ttl = redis.call('TTL', key)
+  if ttl == -1 or ttl < tonumber(untl) - tonumber(now_s) then
     redis.call('EXPIREAT', key, untl)
-  else
-    redis.call('EXPIREAT', key, untl, 'GT')
   end
 end
 ";
@@ -225,7 +226,7 @@ for i = 1, #live - tonumber(ARGV[4]) + 1 do
   redis.call('HDEL', KEYS[1], live[i][1])
 end
 redis.call('HSET', KEYS[1], ARGV[1], '0 0 ' .. ARGV[2] .. ' ' .. ARGV[3])
-extend(KEYS[1], ARGV[3])
+extend(KEYS[1], ARGV[3], ARGV[5])
 return 1
 ";
 
@@ -247,7 +248,7 @@ if presented == gen then
   local new_until = math.max(tonumber(untl), tonumber(ARGV[5]))
   redis.call('HSET', KEYS[1], ARGV[1], string.format('%d %d %s %d', gen + 1,
     now + tonumber(ARGV[4]), created, new_until))
-  extend(KEYS[1], ARGV[5])
+  extend(KEYS[1], ARGV[5], ARGV[6])
   return {1, gen + 1}
 end
 if presented + 1 == gen and now < tonumber(grace) then return {2, gen} end
@@ -262,8 +263,8 @@ redis.call('DEL', KEYS[1])
 local old = tonumber(redis.call('GET', KEYS[2]) or '0')
 if tonumber(ARGV[1]) > old then
   redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
-else
-  redis.call('EXPIRE', KEYS[2], ARGV[2], 'GT')
+elseif redis.call('TTL', KEYS[2]) < tonumber(ARGV[2]) then
+  redis.call('EXPIRE', KEYS[2], ARGV[2])
 end
 return 1
 ";
