@@ -255,12 +255,20 @@ pub(crate) fn generation_status(
     grace_until_ms: u64,
     now_ms: u64,
 ) -> TokenStatus {
-    match presented {
-        Some(g) if g == current => TokenStatus::Active,
-        Some(g) if g.saturating_add(1) == current && now_ms < grace_until_ms => TokenStatus::Active,
-        Some(g) if g < current => TokenStatus::Used,
-        // No generation, or one from the future: not a token this store's login minted.
-        _ => TokenStatus::Revoked,
+    use std::cmp::Ordering;
+    // No generation: not a token of this store's logins.
+    let Some(g) = presented else {
+        return TokenStatus::Revoked;
+    };
+    match g.cmp(&current) {
+        Ordering::Equal => TokenStatus::Active,
+        // The previous one, within the window opened by the rotation that spent it.
+        Ordering::Less if g.saturating_add(1) == current && now_ms < grace_until_ms => {
+            TokenStatus::Active
+        }
+        Ordering::Less => TokenStatus::Used,
+        // A generation the login never reached.
+        Ordering::Greater => TokenStatus::Revoked,
     }
 }
 
