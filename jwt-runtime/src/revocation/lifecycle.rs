@@ -666,6 +666,72 @@ mod tests {
         assert!(again.refresh_token.is_some());
     }
 
+    /// The claim names of a token, read from its payload.
+    fn claim_names(raw: &str) -> Vec<String> {
+        use base64::Engine as _;
+        let payload = raw.split('.').nth(1).unwrap();
+        let bytes = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(payload)
+            .unwrap();
+        let claims: serde_json::Map<String, serde_json::Value> =
+            serde_json::from_slice(&bytes).unwrap();
+        claims.keys().cloned().collect()
+    }
+
+    #[tokio::test]
+    async fn a_refresh_copies_the_claims_it_found_and_adds_none() {
+        let (jwt, _clock) = jwt();
+        let bare = jwt.login("alice").sign().await.unwrap();
+        let next = jwt
+            .refresh(bare.refresh_token.as_deref().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            claim_names(&next.access_token),
+            claim_names(&bare.access_token)
+        );
+        let full = jwt
+            .login("bob")
+            .role("ADMIN")
+            .scopes(["admin"])
+            .public_claim("tenant", "acme")
+            .sign()
+            .await
+            .unwrap();
+        let next = jwt
+            .refresh(full.refresh_token.as_deref().unwrap())
+            .await
+            .unwrap();
+        assert_eq!(
+            claim_names(&next.access_token),
+            claim_names(&full.access_token)
+        );
+        let token = jwt.verify_access::<()>(&next.access_token).unwrap();
+        assert_eq!(token.role(), Some("ADMIN"));
+        assert_eq!(token.scopes(), ["admin"]);
+        assert_eq!(token.public_claims()["tenant"], "acme");
+    }
+
+    #[tokio::test]
+    async fn without_rotation_the_refresh_token_stays_until_its_login_ends() {
+        let jwt = Jwt::builder()
+            .secret([5u8; 32])
+            .rotate_refresh_tokens(false)
+            .build()
+            .unwrap();
+        let login = jwt.login("alice").sign().await.unwrap();
+        let refresh = login.refresh_token.unwrap();
+        let any = Requirement::access();
+        for _ in 0..3 {
+            let next = jwt.refresh(&refresh).await.unwrap();
+            assert!(next.refresh_token.is_none(), "no new refresh token");
+            assert!(jwt.authorize::<()>(&next.access_token, &any).await.is_ok());
+        }
+        let access = jwt.verify_access::<()>(&login.access_token).unwrap();
+        jwt.logout(&access, None).await.unwrap();
+        assert_eq!(jwt.refresh(&refresh).await.err(), Some(AuthError::Revoked));
+    }
+
     #[tokio::test]
     async fn without_revocation_nothing_is_spent_and_revoking_fails_closed() {
         let jwt = Jwt::builder()
