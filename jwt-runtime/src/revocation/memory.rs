@@ -54,10 +54,6 @@ impl Account {
         }
         removed
     }
-
-    fn entries(&self) -> usize {
-        self.logins.len() + usize::from(self.cut_off.is_some())
-    }
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -135,9 +131,8 @@ impl State {
                         self.expiry
                             .push(Reverse((until, Key::Account(issuer, identity))));
                     } else if let Some(inner) = self.accounts.get_mut(&issuer) {
-                        if let Some(account) = inner.remove(&identity) {
-                            self.len -= account.entries();
-                        }
+                        // Its time is the latest of its entries': `prune` just removed them all.
+                        inner.remove(&identity);
                         if inner.is_empty() {
                             self.accounts.remove(&issuer);
                         }
@@ -514,6 +509,7 @@ impl super::RevocationStore for MemoryStore {
         Box::pin(async move {
             self.write(now_ms, |state, now| {
                 let len = state.len;
+                let until = until.max(now);
                 let account = state.account(issuer, identity, until);
                 if account.logins.contains_key(family) {
                     let removed = end_login(account, family);
@@ -531,7 +527,7 @@ impl super::RevocationStore for MemoryStore {
                         generation: 0,
                         grace_until_ms: 0,
                         created_ms: now_ms,
-                        until: until.max(now),
+                        until,
                         adopted: true,
                         ended: true,
                     },
@@ -809,6 +805,54 @@ mod tests {
             s.status(token("a.x", IAT), NOW).await,
             Ok(TokenStatus::Revoked)
         );
+    }
+
+    #[tokio::test]
+    async fn expired_logins_leave_when_their_identity_logs_in_again() {
+        let s = MemoryStore::with_capacity(2);
+        let soon = NewLogin {
+            until: NOW / 1000 + 1,
+            ..login("a", 8)
+        };
+        s.begin(soon, NOW).await.unwrap();
+        s.begin(login("b", 8), NOW).await.unwrap();
+        assert_eq!(s.len(), 2);
+        // Later, the identity logs in again: its expired login makes room for the new one.
+        let later = NOW + 10_000;
+        s.begin(login("c", 8), later).await.unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(
+            s.status(token("a.x", IAT), later).await,
+            Ok(TokenStatus::Revoked)
+        );
+        assert_eq!(
+            s.status(token("c.x", IAT), later).await,
+            Ok(TokenStatus::Active)
+        );
+    }
+
+    #[tokio::test]
+    async fn a_log_out_everywhere_instant_lives_until_its_end_and_then_leaves() {
+        let s = MemoryStore::with_capacity(2);
+        let end = NOW / 1000 + 5;
+        s.revoke_identity("", "alice", NOW, end, NOW).await.unwrap();
+        assert_eq!(s.len(), 1);
+        // At its last second it still cuts tokens off, and a login does not displace it.
+        let last = end * 1000;
+        assert_eq!(
+            s.status(token("old", IAT), last).await,
+            Ok(TokenStatus::Revoked)
+        );
+        s.begin(login("a", 8), last).await.unwrap();
+        assert_eq!(s.len(), 2);
+        // A second later it is gone, and its place is free.
+        let after = last + 1000;
+        assert_eq!(
+            s.status(token("old", IAT), after).await,
+            Ok(TokenStatus::Active)
+        );
+        s.begin(login("b", 8), after).await.unwrap();
+        assert_eq!(s.len(), 2);
     }
 
     #[tokio::test]
