@@ -856,6 +856,61 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn an_entry_is_not_forgotten_in_its_last_second() {
+        let s = MemoryStore::new();
+        let end = NOW / 1000 + 5;
+        s.revoke("", "j", end, NOW).await.unwrap();
+        // A write at its last second forgets what has expired, not this.
+        s.revoke("", "k", FAR, end * 1000).await.unwrap();
+        assert_eq!(
+            s.status(token("j", IAT), end * 1000).await,
+            Ok(TokenStatus::Revoked)
+        );
+        assert_eq!(s.len(), 2);
+        s.revoke("", "l", FAR, end * 1000 + 1000).await.unwrap();
+        assert_eq!(s.len(), 2);
+    }
+
+    #[tokio::test]
+    async fn an_identity_whose_logins_expired_is_forgotten_by_later_writes() {
+        let s = MemoryStore::new();
+        assert!(s.is_empty());
+        let soon = NewLogin {
+            until: NOW / 1000 + 1,
+            ..login("a", 8)
+        };
+        s.begin(soon, NOW).await.unwrap();
+        assert_eq!(s.len(), 1);
+        assert!(!s.is_empty());
+        // Any later write (here another token's revocation) forgets alice's expired login.
+        s.revoke("", "x", FAR, NOW + 10_000).await.unwrap();
+        assert_eq!(s.len(), 1);
+        s.purge_expired(FAR * 1000 + 1000);
+        assert!(s.is_empty());
+    }
+
+    #[tokio::test]
+    async fn a_refreshed_login_outlives_the_end_it_started_with() {
+        let s = MemoryStore::new();
+        let soon = NewLogin {
+            until: NOW / 1000 + 1,
+            ..login("a", 8)
+        };
+        s.begin(soon, NOW).await.unwrap();
+        assert_eq!(
+            s.rotate(token("a.0.r", IAT), 0, FAR, NOW).await,
+            Ok(Rotation::Rotated { generation: 1 })
+        );
+        let later = NOW + 10_000;
+        s.revoke("", "x", FAR, later).await.unwrap();
+        assert_eq!(
+            s.status(token("a.x", IAT), later).await,
+            Ok(TokenStatus::Active)
+        );
+        assert_eq!(s.len(), 2);
+    }
+
+    #[tokio::test]
     async fn expired_entries_are_ignored_and_forgotten_a_few_at_a_time() {
         let s = MemoryStore::with_capacity(100);
         let soon = NOW / 1000 + 1;
