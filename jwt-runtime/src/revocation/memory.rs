@@ -911,6 +911,24 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn in_a_full_store_a_login_beyond_the_allowance_replaces_the_oldest() {
+        let s = MemoryStore::with_capacity(2);
+        s.begin(login("a", 2), NOW).await.unwrap();
+        s.begin(login("b", 2), NOW + 1).await.unwrap();
+        // Full, and alice at her allowance: her next login ends her oldest and takes its place.
+        s.begin(login("c", 2), NOW + 2).await.unwrap();
+        assert_eq!(s.len(), 2);
+        assert_eq!(
+            s.status(token("a.x", IAT), NOW).await,
+            Ok(TokenStatus::Revoked)
+        );
+        assert_eq!(
+            s.status(token("c.x", IAT), NOW).await,
+            Ok(TokenStatus::Active)
+        );
+    }
+
+    #[tokio::test]
     async fn expired_entries_are_ignored_and_forgotten_a_few_at_a_time() {
         let s = MemoryStore::with_capacity(100);
         let soon = NOW / 1000 + 1;
