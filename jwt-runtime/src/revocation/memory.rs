@@ -929,6 +929,22 @@ mod tests {
     }
 
     #[tokio::test]
+    async fn a_refresh_token_revoked_alone_does_not_rotate() {
+        let s = MemoryStore::new();
+        s.begin(login("a", 8), NOW).await.unwrap();
+        s.revoke("", "a.0.r", FAR, NOW).await.unwrap();
+        assert_eq!(
+            s.rotate(token("a.0.r", IAT), 0, FAR, NOW).await,
+            Ok(Rotation::Revoked)
+        );
+        // The login itself goes on: its access tokens are not touched.
+        assert_eq!(
+            s.status(token("a.x", IAT), NOW).await,
+            Ok(TokenStatus::Active)
+        );
+    }
+
+    #[tokio::test]
     async fn expired_entries_are_ignored_and_forgotten_a_few_at_a_time() {
         let s = MemoryStore::with_capacity(100);
         let soon = NOW / 1000 + 1;
