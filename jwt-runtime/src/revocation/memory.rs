@@ -575,14 +575,14 @@ impl super::RevocationStore for MemoryStore {
                 let len = state.len;
                 let account = state.account(issuer, identity, until);
                 let removed = account.logins.len();
-                account.logins.clear();
-                // Logins end in place; the cut-off covers tokens minted outside a login and
-                // stops older tokens from being taken over.
                 let new_entry = account.cut_off.is_none();
-                if new_entry && len - removed >= capacity {
-                    state.len -= removed;
+                // The cut-off takes the place of an ended login; without one it needs room.
+                if new_entry && removed == 0 && len >= capacity {
                     return Err(full(capacity));
                 }
+                // Logins end in place; the cut-off covers tokens minted outside a login and
+                // stops older tokens from being taken over.
+                account.logins.clear();
                 account.cut_off = Some(match account.cut_off {
                     Some((b, u)) => (b.max(before_ms), u.max(until)),
                     None => (before_ms, until),
@@ -942,6 +942,30 @@ mod tests {
             s.status(token("a.x", IAT), NOW).await,
             Ok(TokenStatus::Active)
         );
+    }
+
+    #[tokio::test]
+    async fn log_out_everywhere_in_a_full_store() {
+        let s = MemoryStore::with_capacity(2);
+        s.begin(login("a", 8), NOW).await.unwrap();
+        s.begin(login("b", 8), NOW).await.unwrap();
+        // Alice's instant takes the place of her ended logins.
+        s.revoke_identity("", "alice", NOW, FAR, NOW).await.unwrap();
+        assert_eq!(s.len(), 1);
+        assert_eq!(
+            s.status(token("a.x", IAT), NOW).await,
+            Ok(TokenStatus::Revoked)
+        );
+        s.revoke("", "x", FAR, NOW).await.unwrap();
+        // Full, and bob holds no login to end: his instant needs room it does not find.
+        let bob = s.revoke_identity("", "bob", NOW, FAR, NOW).await;
+        assert!(bob.is_err());
+        assert_eq!(s.len(), 2);
+        // Alice's instant moves in place.
+        s.revoke_identity("", "alice", NOW + 1, FAR, NOW)
+            .await
+            .unwrap();
+        assert_eq!(s.len(), 2);
     }
 
     #[tokio::test]
