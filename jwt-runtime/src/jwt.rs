@@ -135,15 +135,17 @@ impl Jwt {
         self.inner.revocation.revoke_login(token).await
     }
 
-    /// "Log out everywhere": revokes every token of `identity` issued up to now, access and
-    /// refresh, on every instance sharing the store.
+    /// "Log out everywhere": ends every login of `identity` the store holds (its access and
+    /// refresh tokens, whatever instance minted them), and revokes its tokens minted outside a
+    /// login with `iat` up to now plus the leeway, on every instance sharing the store. A login
+    /// made right after the call is not touched.
     pub async fn revoke_all_for(&self, identity: &str) -> Result<(), AuthError> {
         self.inner.revocation.revoke_all_for(identity).await
     }
 
-    /// Logs out: revokes the access token and its login family, which holds the paired
-    /// refresh token (and any token refreshed from it). A refresh token of the same identity
-    /// given as well is revoked with its family.
+    /// Logs out: ends the access token's login, which holds the paired refresh token (and any
+    /// token refreshed from it); a token minted outside a login is revoked alone. A refresh
+    /// token of the same identity given as well ends its login too.
     pub async fn logout<C>(
         &self,
         access: &Token<C>,
@@ -154,9 +156,12 @@ impl Jwt {
     }
 
     /// Exchanges a refresh token for a new access token (never fresh) and, with rotation (the
-    /// default), a new refresh token; the presented refresh token is spent. Presenting a spent
-    /// refresh token again is treated as theft: every token of its login is revoked and the
-    /// answer is 401 `refresh_token_reused`.
+    /// default), a new refresh token; the presented refresh token is spent. Within the grace
+    /// window ([`JwtBuilder::refresh_grace`], 30 s) the token just spent may be exchanged again
+    /// for tokens of the same login (a retry, a second tab); after it, or for any older token,
+    /// presenting a spent refresh token is treated as theft: every token of its login is
+    /// revoked and the answer is 401 `refresh_token_reused`. New tokens copy the old token's
+    /// claims; the `/auth/refresh` route asks `Authenticator::on_refresh` first.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenPair, AuthError> {
         let c = &self.inner;
         let old = c

@@ -867,6 +867,9 @@ mod tests {
             Ok(TokenStatus::Revoked)
         );
         assert_eq!(s.len(), 2);
+        // Nor by a purge of everything expired.
+        s.purge_expired(end * 1000);
+        assert_eq!(s.len(), 2);
         s.revoke("", "l", FAR, end * 1000 + 1000).await.unwrap();
         assert_eq!(s.len(), 2);
     }
@@ -887,6 +890,16 @@ mod tests {
         assert_eq!(s.len(), 1);
         s.purge_expired(FAR * 1000 + 1000);
         assert!(s.is_empty());
+    }
+
+    #[tokio::test]
+    async fn an_identity_logged_out_everywhere_is_forgotten_by_later_writes() {
+        let s = MemoryStore::new();
+        let soon = NOW / 1000 + 1;
+        s.revoke_identity("", "bob", NOW, soon, NOW).await.unwrap();
+        assert_eq!(s.len(), 1);
+        s.revoke("", "x", FAR, NOW + 10_000).await.unwrap();
+        assert_eq!(s.len(), 1);
     }
 
     #[tokio::test]
