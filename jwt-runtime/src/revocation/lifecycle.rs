@@ -145,10 +145,10 @@ impl Revocation {
         let Some(store) = &self.store else {
             return Ok(TokenStatus::Active);
         };
-        let now_ms = self.clock.now_ms();
-        match store.status_now(TokenRef::of(token), now_ms) {
+        let (token, now_ms) = (TokenRef::of(token), self.clock.now_ms());
+        match store.status_now(token, now_ms) {
             Some(answer) => answer.map_err(store_failed),
-            None => self.call(store.status(TokenRef::of(token), now_ms)).await,
+            None => self.call(store.status(token, now_ms)).await,
         }
     }
 

@@ -443,11 +443,9 @@ impl super::RevocationStore for MemoryStore {
                 if get(&state.deny, token.issuer, token.jti).is_some_and(|(_, u)| *u >= now) {
                     return Ok(Rotation::Revoked);
                 }
-                let cut_off = get(&state.accounts, token.issuer, token.identity)
-                    .and_then(|a| a.cut_off_ms(now));
-                let held = get(&state.accounts, token.issuer, token.identity)
-                    .and_then(|a| a.login(family, now))
-                    .is_some();
+                let account = get(&state.accounts, token.issuer, token.identity);
+                let cut_off = account.and_then(|a| a.cut_off_ms(now));
+                let held = account.and_then(|a| a.login(family, now)).is_some();
                 if !held {
                     if !self.adoptable(&token, cut_off, now_ms) {
                         return Ok(Rotation::Revoked);
