@@ -52,7 +52,8 @@ impl fmt::Debug for Jwt {
         let rules = c.verifier.rules();
         let lifetimes = c.issuer.lifetimes();
         f.debug_struct("Jwt")
-            .field("algorithm", &c.verifier.key().alg_name())
+            .field("algorithm", &c.verifier.alg())
+            .field("identity_providers", &c.verifier.providers().len())
             .field("issuer", &rules.issuer)
             .field("audience", &rules.audience)
             .field("access_ttl", &lifetimes.access)

@@ -27,7 +27,7 @@ impl Jwt {
 
     /// The configured algorithm.
     pub fn algorithm(&self) -> Algorithm {
-        self.inner.verifier.key().alg()
+        self.inner.verifier.alg()
     }
 
     /// The configured claim names.
@@ -91,9 +91,23 @@ impl Jwt {
         let c = &self.inner;
         let token = c
             .verifier
-            .verify(token, requirement.kind(), c.clock.now())?;
+            .verify_now(token, requirement.kind(), &c.clock)
+            .await?;
         revocation::authorize(&c.revocation, &token, requirement).await?;
         Ok(token)
+    }
+
+    /// Fetches the keys of every identity provider now (OpenID discovery, then the JWKS), and
+    /// waits for them: call it once at start-up to log a misconfiguration early. Not
+    /// required: keys are also fetched on the first request that needs them. A provider that
+    /// is down does not stop the service: its guarded routes answer 503 `keys_unavailable`
+    /// (with `Retry-After`) until a fetch succeeds.
+    #[cfg(feature = "oidc")]
+    pub async fn load_keys(&self) -> Result<(), crate::KeysError> {
+        for provider in self.inner.verifier.providers() {
+            provider.load().await?;
+        }
+        Ok(())
     }
 
     /// Starts an access token for `identity`. Access tokens are not fresh unless
@@ -166,7 +180,8 @@ impl Jwt {
         let c = &self.inner;
         let old = c
             .verifier
-            .verify(refresh_token, TokenKind::Refresh, c.clock.now())?;
+            .verify_now(refresh_token, TokenKind::Refresh, &c.clock)
+            .await?;
         revocation::refresh(&c.issuer, &c.revocation, &old, None).await
     }
 }

@@ -13,9 +13,11 @@ use crate::token::claims::TokenKind;
 pub enum Roles {
     /// Any role, or none.
     Any,
-    /// The token's role must be one of these.
+    /// The token's role must be one of these (a provider's token with several roles: any
+    /// one of them).
     Allow(Cow<'static, [Cow<'static, str>]>),
-    /// The token's role must not be one of these (a token without a role passes).
+    /// The token's role must not be one of these (a token without a role passes; a
+    /// provider's token with several roles is refused when any one is denied).
     Deny(Cow<'static, [Cow<'static, str>]>),
 }
 
@@ -189,11 +191,13 @@ impl Requirement {
         if self.fresh && !token.fresh() {
             return Err(AuthError::NotFresh);
         }
-        let role = token.role();
+        // A token of ours has one role, a provider's token any number: allowed when any
+        // role is allowed, refused when any is denied.
+        let mut roles = token.roles();
         let role_ok = match &self.roles {
             Roles::Any => true,
-            Roles::Allow(allowed) => role.is_some_and(|r| allowed.iter().any(|a| a == r)),
-            Roles::Deny(denied) => !role.is_some_and(|r| denied.iter().any(|d| d == r)),
+            Roles::Allow(allowed) => roles.any(|r| allowed.iter().any(|a| a == r)),
+            Roles::Deny(denied) => !roles.any(|r| denied.iter().any(|d| d == r)),
         };
         if !role_ok {
             return Err(AuthError::RoleNotAllowed);

@@ -6,6 +6,7 @@ use std::time::Duration;
 use super::JwtBuilder;
 use crate::error::ConfigError;
 use crate::token::keys::KeySource;
+use crate::token::provider::IdentityProvider;
 
 impl JwtBuilder {
     /// Reads the configuration from the environment.
@@ -26,6 +27,23 @@ impl JwtBuilder {
     /// | `JWT_REFRESH_GRACE_SECS` | [refresh grace window](JwtBuilder::refresh_grace), `0` for strict rotation | 30 |
     /// | `JWT_MAX_LOGINS_PER_IDENTITY` | [logins one identity holds](JwtBuilder::max_logins_per_identity) | 200 |
     /// | `JWT_TOKEN_CACHE` | capacity of the [verified-token cache](JwtBuilder::token_cache), `0` for off | 4096 |
+    ///
+    /// An [identity provider](crate::IdentityProvider)'s tokens are verified instead of (or
+    /// next to, when a key is configured too) our own when one of these is set:
+    ///
+    /// | variable | meaning | default |
+    /// |---|---|---|
+    /// | `JWT_OIDC_ISSUER` | OpenID discovery from this issuer URL (feature `oidc`) | none |
+    /// | `JWT_JWKS_URL` | keys from this JWKS URL (feature `oidc`); `JWT_ISSUER` optional | none |
+    /// | `JWT_JWKS_FILE` | keys from this JWKS file; `JWT_ISSUER` optional | none |
+    /// | `JWT_AUDIENCE` | the provider's tokens' `aud` | required |
+    /// | `JWT_ROLES_CLAIM` | JSON pointer to the roles, e.g. `/realm_access/roles` | none |
+    /// | `JWT_IDENTITY_CLAIM` | the identity claim | `sub` |
+    /// | `JWT_ALGORITHMS` | accepted algorithms, comma separated | `RS256` |
+    /// | `JWT_JWKS_MAX_AGE_SECS` | keys are refreshed at least this often | 300 |
+    /// | `JWT_JWKS_COOLDOWN_SECS` | least time between two fetches (unknown `kid`s) | 10 |
+    /// | `JWT_JWKS_OUTAGE_LIMIT_SECS` | the last keys keep working this long while the provider is down | 3600 |
+    /// | `JWT_REQUIRE_AT_JWT` | `1`: require the `typ` header `at+jwt` | `0` |
     ///
     /// A malformed value is an error naming the variable. A missing secret or key is
     /// reported by [`build`](JwtBuilder::build), so the caller can still supply one.
@@ -119,6 +137,9 @@ impl JwtBuilder {
                     reason: format!("expected a number of tokens, got {capacity:?}"),
                 })?;
         }
+        if let Some(provider) = provider_from(&get, &secs, &mut b)? {
+            b.providers.push(provider);
+        }
         #[cfg(feature = "axum")]
         if let Some(list) = get("JWT_TOKEN_LOCATIONS")? {
             b.http.locations = list
@@ -140,4 +161,112 @@ impl JwtBuilder {
         }
         Ok(b)
     }
+}
+
+type Get<'a> = dyn Fn(&str) -> Result<Option<String>, ConfigError> + 'a;
+type Secs<'a> = dyn Fn(&str) -> Result<Option<Duration>, ConfigError> + 'a;
+
+/// The identity provider the environment describes, if any. `JWT_ISSUER` and `JWT_AUDIENCE`
+/// then describe the provider's tokens, not ours.
+fn provider_from(
+    get: &Get<'_>,
+    secs: &Secs<'_>,
+    b: &mut JwtBuilder,
+) -> Result<Option<IdentityProvider>, ConfigError> {
+    let invalid = |var: &str, reason: String| ConfigError::InvalidEnv {
+        var: var.to_owned(),
+        reason,
+    };
+    let sources = [
+        ("JWT_OIDC_ISSUER", get("JWT_OIDC_ISSUER")?),
+        ("JWT_JWKS_URL", get("JWT_JWKS_URL")?),
+        ("JWT_JWKS_FILE", get("JWT_JWKS_FILE")?),
+    ];
+    let mut given = sources.into_iter().filter_map(|(k, v)| v.map(|v| (k, v)));
+    let Some((var, value)) = given.next() else {
+        return Ok(None);
+    };
+    if let Some((other, _)) = given.next() {
+        return Err(invalid(
+            other,
+            format!(
+                "set only one of JWT_OIDC_ISSUER, JWT_JWKS_URL and JWT_JWKS_FILE ({var} is set too)"
+            ),
+        ));
+    }
+    let issuer = b.rules.issuer.take();
+    let mut p = match var {
+        "JWT_JWKS_FILE" => IdentityProvider::jwks_file(value),
+        #[cfg(feature = "oidc")]
+        "JWT_JWKS_URL" => IdentityProvider::jwks_url(value),
+        #[cfg(feature = "oidc")]
+        _ => {
+            if issuer.as_ref().is_some_and(|i| *i != value) {
+                return Err(invalid(
+                    "JWT_ISSUER",
+                    "differs from JWT_OIDC_ISSUER; leave it unset".to_owned(),
+                ));
+            }
+            IdentityProvider::discover(value)
+        }
+        #[cfg(not(feature = "oidc"))]
+        _ => {
+            return Err(invalid(
+                var,
+                "fetching keys over HTTP needs the `oidc` feature of axum-jwt".to_owned(),
+            ));
+        }
+    };
+    if let Some(issuer) = issuer {
+        p = p.issuer(issuer);
+    }
+    let audience = std::mem::take(&mut b.rules.audience);
+    if audience.is_empty() {
+        return Err(invalid(
+            "JWT_AUDIENCE",
+            "required with an identity provider (RFC 9068: access tokens name their audience)"
+                .to_owned(),
+        ));
+    }
+    for aud in audience {
+        p = p.audience(aud);
+    }
+    if let Some(pointer) = get("JWT_ROLES_CLAIM")? {
+        p = p.roles_claim(pointer);
+    }
+    if let Some(claim) = get("JWT_IDENTITY_CLAIM")? {
+        p = p.identity_claim(claim);
+    }
+    if let Some(list) = get("JWT_ALGORITHMS")? {
+        let algs = list
+            .split(',')
+            .map(str::trim)
+            .filter(|a| !a.is_empty())
+            .map(|a| {
+                a.parse::<jsonwebtoken::Algorithm>()
+                    .map_err(|_| invalid("JWT_ALGORITHMS", format!("unknown algorithm {a:?}")))
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        p = p.algorithms(algs);
+    }
+    if let Some(age) = secs("JWT_JWKS_MAX_AGE_SECS")? {
+        p = p.max_age(age);
+    }
+    if let Some(cooldown) = secs("JWT_JWKS_COOLDOWN_SECS")? {
+        p = p.cooldown(cooldown);
+    }
+    if let Some(limit) = secs("JWT_JWKS_OUTAGE_LIMIT_SECS")? {
+        p = p.outage_limit(limit);
+    }
+    match get("JWT_REQUIRE_AT_JWT")?.as_deref() {
+        None | Some("0") => {}
+        Some("1") => p = p.require_access_token_type(true),
+        Some(other) => {
+            return Err(invalid(
+                "JWT_REQUIRE_AT_JWT",
+                format!("expected 0 or 1, got {other:?}"),
+            ));
+        }
+    }
+    Ok(Some(p))
 }

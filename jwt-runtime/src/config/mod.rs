@@ -18,6 +18,7 @@ use crate::token::cache::DEFAULT_TOKEN_CACHE;
 use crate::token::clock::Clock;
 use crate::token::issue::{Issuer, Lifetimes};
 use crate::token::keys::{KeySource, Keys, compiled_backend};
+use crate::token::provider::{IdentityProvider, ProviderVerifier};
 use crate::token::rules::ClaimRules;
 use crate::token::verify::{DEFAULT_MAX_TOKEN_BYTES, Verifier};
 #[cfg(feature = "axum")]
@@ -42,6 +43,7 @@ pub struct JwtBuilder {
     token_cache: usize,
     revocation: RevocationSettings,
     clock: Clock,
+    providers: Vec<IdentityProvider>,
     #[cfg(feature = "axum")]
     http: HttpOptions,
 }
@@ -59,6 +61,7 @@ impl Default for JwtBuilder {
             token_cache: DEFAULT_TOKEN_CACHE,
             revocation: RevocationSettings::default(),
             clock: Clock::System,
+            providers: Vec::new(),
             #[cfg(feature = "axum")]
             http: HttpOptions::default(),
         }
@@ -323,6 +326,15 @@ impl JwtBuilder {
         self
     }
 
+    /// Accepts the access tokens of an identity provider (Keycloak, Auth0, Cognito, Entra,
+    /// Okta, any OpenID provider), with the same guards as our own tokens. Call once per
+    /// provider; each token is routed to its provider by its `iss`. With providers and no
+    /// key of our own, the service verifies only (it mints no tokens).
+    pub fn identity_provider(mut self, provider: IdentityProvider) -> Self {
+        self.providers.push(provider);
+        self
+    }
+
     /// Whether an algorithm other than HMAC is configured, or a key was already given.
     /// Lets an application generate a development secret only when nothing was configured.
     pub fn has_key(&self) -> bool {
@@ -333,6 +345,7 @@ impl JwtBuilder {
     /// order the components are assembled.
     pub fn build(self) -> Result<Jwt, ConfigError> {
         compiled_backend()?;
+        let has_key = self.has_key();
         self.rules.validate()?;
         let rules = Arc::new(self.rules);
         self.lifetimes.validate()?;
@@ -344,15 +357,32 @@ impl JwtBuilder {
         let bind_csrf = false;
         let revocation =
             Revocation::new(self.revocation, &rules, &self.lifetimes, self.clock.clone())?;
-        let keys = Keys::load(
-            self.alg,
-            self.secret.as_ref(),
-            self.private_key.as_ref(),
-            self.public_key.as_ref(),
-        )?;
-        let alg_name = keys.verifying.alg_name();
+        // With identity providers and no key material, the service only verifies theirs.
+        let keys = if self.providers.is_empty() || has_key {
+            Some(Keys::load(
+                self.alg,
+                self.secret.as_ref(),
+                self.private_key.as_ref(),
+                self.public_key.as_ref(),
+            )?)
+        } else {
+            None
+        };
+        let providers = self
+            .providers
+            .into_iter()
+            .map(|p| ProviderVerifier::new(p, &rules, &self.clock))
+            .collect::<Result<Vec<_>, _>>()?;
+        let alg_name = crate::token::keys::alg_name(self.alg).ok_or(ConfigError::Invalid {
+            setting: "algorithm",
+            reason: format!("{:?} is not supported", self.alg),
+        })?;
+        let (verifying, signing) = match keys {
+            Some(keys) => (Some(keys.verifying), keys.signing),
+            None => (None, None),
+        };
         let issuer = Issuer::new(
-            keys.signing,
+            signing,
             alg_name,
             rules.clone(),
             self.lifetimes,
@@ -360,8 +390,10 @@ impl JwtBuilder {
             self.clock.clone(),
         )?;
         let verifier = Verifier::new(
-            keys.verifying,
+            self.alg,
+            verifying,
             rules,
+            providers,
             self.max_token_bytes,
             self.token_cache,
         )?;

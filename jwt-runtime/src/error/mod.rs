@@ -33,6 +33,8 @@ pub use config::ConfigError;
 /// | [`IssuedInFuture`](AuthError::IssuedInFuture) | 401 | `invalid_token` | `issued_in_future` |
 /// | [`WrongIssuer`](AuthError::WrongIssuer) | 401 | `invalid_token` | `wrong_issuer` |
 /// | [`WrongAudience`](AuthError::WrongAudience) | 401 | `invalid_token` | `wrong_audience` |
+/// | [`UnknownKey`](AuthError::UnknownKey) | 401 | `invalid_token` | `unknown_key` |
+/// | [`KeysUnavailable`](AuthError::KeysUnavailable) | 503 (with `Retry-After`) | `temporarily_unavailable` | `keys_unavailable` |
 /// | [`NotFresh`](AuthError::NotFresh) | 401 | `invalid_token` | `not_fresh` |
 /// | [`RoleNotAllowed`](AuthError::RoleNotAllowed) | 403 | `insufficient_scope` | `role_not_allowed` |
 /// | [`InsufficientScope`](AuthError::InsufficientScope) | 403 (challenge with `scope="..."`) | `insufficient_scope` | `insufficient_scope` |
@@ -86,6 +88,13 @@ pub enum AuthError {
     WrongIssuer,
     /// `aud` is missing or does not contain a configured audience.
     WrongAudience,
+    /// No key of the identity provider's set fits the token's `kid` and algorithm (after one
+    /// refresh of the set, when the cooldown allowed it), or several fit a token without
+    /// `kid`.
+    UnknownKey,
+    /// The identity provider's keys are not available: never fetched yet (the provider was
+    /// down at start), or not refreshed for longer than the outage limit. Fails closed.
+    KeysUnavailable,
     /// The route needs a fresh token (minted from a login, not from a refresh).
     NotFresh,
     /// The token's role is not allowed on this route (or is denied).
@@ -142,6 +151,8 @@ impl AuthError {
             AuthError::IssuedInFuture => "issued_in_future",
             AuthError::WrongIssuer => "wrong_issuer",
             AuthError::WrongAudience => "wrong_audience",
+            AuthError::UnknownKey => "unknown_key",
+            AuthError::KeysUnavailable => "keys_unavailable",
             AuthError::NotFresh => "not_fresh",
             AuthError::RoleNotAllowed => "role_not_allowed",
             AuthError::InsufficientScope { .. } => "insufficient_scope",
@@ -165,7 +176,8 @@ impl AuthError {
             AuthError::MissingToken { .. }
             | AuthError::LayerMissing
             | AuthError::AuthenticationFailed
-            | AuthError::RevocationUnavailable => None,
+            | AuthError::RevocationUnavailable
+            | AuthError::KeysUnavailable => None,
             AuthError::InvalidRequest(_)
             | AuthError::InvalidBody(_)
             | AuthError::PayloadTooLarge => Some("invalid_request"),
@@ -197,6 +209,8 @@ impl AuthError {
             AuthError::IssuedInFuture => "The token is issued in the future",
             AuthError::WrongIssuer => "The token issuer is not accepted",
             AuthError::WrongAudience => "The token audience is not accepted",
+            AuthError::UnknownKey => "The token signing key is not known",
+            AuthError::KeysUnavailable => "The token signing keys cannot be loaded right now",
             AuthError::NotFresh => "A fresh token is required",
             AuthError::RoleNotAllowed => "The token role is not allowed",
             AuthError::InsufficientScope { .. } => "The token lacks the required scope",
@@ -249,6 +263,12 @@ impl AuthError {
             }
             AuthError::WrongIssuer => Cow::Borrowed("the token's issuer (iss) is not accepted"),
             AuthError::WrongAudience => Cow::Borrowed("the token's audience (aud) is not accepted"),
+            AuthError::UnknownKey => Cow::Borrowed(
+                "no key of the issuer's key set fits the token's key id (kid) and algorithm",
+            ),
+            AuthError::KeysUnavailable => Cow::Borrowed(
+                "the identity provider's signing keys cannot be loaded right now; retry shortly",
+            ),
             AuthError::NotFresh => Cow::Borrowed(
                 "this route needs a fresh token: log in again (a refreshed token is not fresh)",
             ),
@@ -315,6 +335,8 @@ mod tests {
             AuthError::IssuedInFuture,
             AuthError::WrongIssuer,
             AuthError::WrongAudience,
+            AuthError::UnknownKey,
+            AuthError::KeysUnavailable,
             AuthError::NotFresh,
             AuthError::RoleNotAllowed,
             AuthError::InsufficientScope {

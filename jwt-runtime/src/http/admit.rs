@@ -60,7 +60,8 @@ pub(crate) async fn admit_found<C: PrivateClaims>(
 ) -> Result<Token<C>, AuthError> {
     let token = c
         .verifier
-        .verify::<C>(raw, requirement.kind(), c.clock.now())?;
+        .verify_now::<C>(raw, requirement.kind(), &c.clock)
+        .await?;
     if from_cookie {
         c.http
             .cookies

@@ -4,6 +4,8 @@
 use std::borrow::Cow;
 use std::fmt;
 
+use base64::Engine as _;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use serde::de::{self, DeserializeSeed, Deserializer, IgnoredAny, MapAccess, Visitor};
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -43,6 +45,18 @@ impl fmt::Display for TokenKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str(self.as_str())
     }
+}
+
+/// Whose tokens a parse reads.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Shape {
+    /// Ours: the type claim and `jti` are required, scopes are a JSON array, the role is one
+    /// string, `fresh` and `csrf` are library claims.
+    Own,
+    /// An identity provider's access tokens (RFC 9068): no type claim (every token is an
+    /// access token), `jti` optional, scopes in the `scope` string or the `scp` array or
+    /// string, roles at a JSON pointer (read after the parse, from the public claims).
+    Provider,
 }
 
 /// The names of the claims whose name is configurable.
@@ -323,6 +337,39 @@ impl<'de> Deserialize<'de> for Audience {
     }
 }
 
+/// A provider's scopes: the space-separated `scope` string of RFC 9068 / RFC 6749 §3.3, or an
+/// array of strings (`scp` of Okta; Entra writes `scp` as a string). Split on spaces only,
+/// never searched as a substring; empty elements of a doubled space are dropped.
+pub(crate) struct ScopeList(pub(crate) Vec<String>);
+
+impl<'de> Deserialize<'de> for ScopeList {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        struct V;
+        impl<'de> Visitor<'de> for V {
+            type Value = ScopeList;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a space-separated string or an array of strings")
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<ScopeList, E> {
+                Ok(ScopeList(
+                    v.split(' ')
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect(),
+                ))
+            }
+            fn visit_seq<A: de::SeqAccess<'de>>(self, mut seq: A) -> Result<ScopeList, A::Error> {
+                let mut all = Vec::new();
+                while let Some(s) = seq.next_element::<String>()? {
+                    all.push(s);
+                }
+                Ok(ScopeList(all))
+            }
+        }
+        d.deserialize_any(V)
+    }
+}
+
 /// The identity claim: a string; for claim names other than `sub`, an integer too (sanic-jwt
 /// writes `user_id` as a number), kept as its decimal text.
 struct IdentitySeed {
@@ -356,6 +403,14 @@ pub(crate) struct Claims<C> {
     iss: Option<Span>,
     role: Option<Span>,
     csrf: Option<Span>,
+    /// A provider's token (not one of ours): its `jti` names no login of ours.
+    pub(crate) foreign: bool,
+    /// The roles of a provider's token, read at the configured JSON pointer (ours have
+    /// one role, in `role`).
+    pub(crate) roles: Vec<String>,
+    /// The provider and key that verified a provider's token, so that a cached token is
+    /// refused once its key leaves the provider's set.
+    pub(crate) key: Option<(usize, std::sync::Arc<super::jwks::SetKey>)>,
     pub(crate) kind: TokenKind,
     pub(crate) exp: u64,
     pub(crate) iat: Option<u64>,
@@ -391,7 +446,18 @@ impl<C> Claims<C> {
     }
 
     pub(crate) fn role(&self) -> Option<&str> {
-        self.role.map(|s| self.text(s))
+        match self.role {
+            Some(s) => Some(self.text(s)),
+            None => self.roles.first().map(String::as_str),
+        }
+    }
+
+    /// Every role: the one `role` of our tokens, the list of a provider's.
+    pub(crate) fn roles(&self) -> impl Iterator<Item = &str> {
+        self.role
+            .map(|s| self.text(s))
+            .into_iter()
+            .chain(self.roles.iter().map(String::as_str))
     }
 
     pub(crate) fn csrf(&self) -> Option<&str> {
@@ -402,6 +468,34 @@ impl<C> Claims<C> {
 impl<C: Send + Sync + 'static> super::cache::Verified for Claims<C> {
     fn token(&self) -> &str {
         self.raw()
+    }
+}
+
+/// The roles at the JSON pointer `pointer` (RFC 6901, e.g. `/realm_access/roles`) of a
+/// provider's claims: a list of strings, or one string. Absent is no role; any other shape
+/// is an error (the caller names the pointer).
+pub(crate) fn roles_at(public: &Map<String, Value>, pointer: &str) -> Result<Vec<String>, ()> {
+    let rest = pointer.strip_prefix('/').ok_or(())?;
+    let (first, inner) = match rest.find('/') {
+        Some(i) => (&rest[..i], &rest[i..]),
+        None => (rest, ""),
+    };
+    let first = first.replace("~1", "/").replace("~0", "~");
+    let value = match public.get(&first) {
+        None => return Ok(Vec::new()),
+        Some(top) if inner.is_empty() => top,
+        Some(top) => match top.pointer(inner) {
+            Some(v) => v,
+            None => return Ok(Vec::new()),
+        },
+    };
+    match value {
+        Value::String(role) => Ok(vec![role.clone()]),
+        Value::Array(items) => items
+            .iter()
+            .map(|v| v.as_str().map(str::to_owned).ok_or(()))
+            .collect(),
+        _ => Err(()),
     }
 }
 
@@ -424,6 +518,17 @@ pub(crate) fn parse_claims<C: PrivateClaims>(
     prefix: Option<&str>,
     raw: &str,
 ) -> Result<Claims<C>, ParseError> {
+    parse_shaped(json, Shape::Own, names, prefix, raw)
+}
+
+/// [`parse_claims`] for tokens of either [`Shape`].
+pub(crate) fn parse_shaped<C: PrivateClaims>(
+    json: &[u8],
+    shape: Shape,
+    names: &ClaimNames,
+    prefix: Option<&str>,
+    raw: &str,
+) -> Result<Claims<C>, ParseError> {
     // One UTF-8 check of the whole payload (a fast ASCII pass) instead of one per string.
     let Ok(json) = std::str::from_utf8(json) else {
         return Err(ParseError::Malformed);
@@ -432,6 +537,7 @@ pub(crate) fn parse_claims<C: PrivateClaims>(
     let mut failure = None;
     let seed = ClaimsSeed {
         names,
+        shape,
         prefix,
         state: &mut state,
         failure: &mut failure,
@@ -446,7 +552,22 @@ pub(crate) fn parse_claims<C: PrivateClaims>(
             _ => ParseError::Malformed,
         });
     }
-    state.finish(names, raw)
+    match shape {
+        Shape::Own => state.finish(names, raw),
+        Shape::Provider => {
+            // F3: a token without `jti` is known to the revocation store by the digest of
+            // its payload as decoded (a re-encoded token has the same payload).
+            let mut state = state;
+            state.kind = Some(TokenKind::Access);
+            if state.jti.is_none() {
+                let digest = super::keys::sha256(json.as_bytes());
+                state.jti = Some(Cow::Owned(format!("#{}", URL_SAFE_NO_PAD.encode(digest))));
+            }
+            let mut claims = state.finish(names, raw)?;
+            claims.foreign = true;
+            Ok(claims)
+        }
+    }
 }
 
 /// The claims read so far; strings borrow from the payload unless they held escapes.
@@ -527,6 +648,9 @@ impl<C: PrivateClaims> State<'_, C> {
             iss,
             role,
             csrf,
+            foreign: false,
+            roles: Vec::new(),
+            key: None,
             kind,
             exp,
             iat: self.iat,
@@ -542,6 +666,7 @@ impl<C: PrivateClaims> State<'_, C> {
 
 struct ClaimsSeed<'a, 'de, C: PrivateClaims> {
     names: &'a ClaimNames,
+    shape: Shape,
     prefix: Option<&'a str>,
     state: &'a mut State<'de, C>,
     failure: &'a mut Option<ParseError>,
@@ -620,6 +745,7 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, 'de, C> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let st = self.state;
         let names = self.names;
+        let own = self.shape == Shape::Own;
         while let Some(key) = map.next_key::<Text<'de>>()? {
             let key: &str = &key.0;
             // Records which claim failed, so the error names it.
@@ -641,8 +767,9 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, 'de, C> {
                 "jti" => typed!(st.jti, Text<'de>, "jti", |v: Text<'de>| v.0),
                 "iss" => typed!(st.iss, Text<'de>, "iss", |v: Text<'de>| v.0),
                 "aud" => typed!(st.aud, Audience, "aud", |v: Audience| v.0),
-                "fresh" => typed!(st.fresh, bool, "fresh"),
-                CSRF_CLAIM => typed!(st.csrf, Text<'de>, CSRF_CLAIM, |v: Text<'de>| v.0),
+                "fresh" if own => typed!(st.fresh, bool, "fresh"),
+                CSRF_CLAIM if own => typed!(st.csrf, Text<'de>, CSRF_CLAIM, |v: Text<'de>| v.0),
+                "scope" | "scp" if !own => typed!(st.scopes, ScopeList, key, |v: ScopeList| v.0),
                 k if k == names.identity => {
                     let seed = IdentitySeed {
                         allow_integer: names.identity != "sub",
@@ -652,7 +779,7 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, 'de, C> {
                     })?;
                     set_once(&mut st.identity, v.0)?;
                 }
-                k if k == names.token_type => {
+                k if own && k == names.token_type => {
                     let v = map
                         .next_value::<Text<'de>>()
                         .ok()
@@ -670,8 +797,10 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, 'de, C> {
                         }
                     }
                 }
-                k if k == names.role => typed!(st.role, Text<'de>, names.role, |v: Text<'de>| v.0),
-                k if k == names.scopes => typed!(st.scopes, Vec<String>, names.scopes),
+                k if own && k == names.role => {
+                    typed!(st.role, Text<'de>, names.role, |v: Text<'de>| v.0)
+                }
+                k if own && k == names.scopes => typed!(st.scopes, Vec<String>, names.scopes),
                 k => {
                     let field = match self.prefix {
                         Some(p) => k.strip_prefix(p).and_then(|rest| rest.strip_prefix('_')),
@@ -721,6 +850,9 @@ pub(crate) struct Header<'a> {
     pub(crate) typ: Option<Cow<'a, str>>,
     #[serde(borrow, default)]
     pub(crate) cty: Option<Cow<'a, str>>,
+    /// Used only as an exact key into a configured key set (C3).
+    #[serde(borrow, default)]
+    pub(crate) kid: Option<Cow<'a, str>>,
     /// Present at all, `null` included: no JWS extension is implemented (C1).
     #[serde(default, deserialize_with = "present")]
     pub(crate) crit: bool,
@@ -852,6 +984,83 @@ mod tests {
         let c = parse(r#"{"sub":"a","type":"access","jti":"j","exp":18446744073709551616}"#);
         // serde_json reads integers beyond u64 as f64.
         assert_eq!(c.unwrap().exp, u64::MAX);
+    }
+
+    fn provider(json: &str) -> Result<Claims<()>, ParseError> {
+        parse_shaped::<()>(
+            json.as_bytes(),
+            Shape::Provider,
+            &ClaimNames::default(),
+            None,
+            "h.p.s",
+        )
+    }
+
+    #[test]
+    fn provider_tokens_need_no_type_or_jti_and_read_scope_strings() {
+        let c = provider(r#"{"sub":"svc","exp":10,"scope":"orders:read  user:read","type":"x","role":"r","fresh":true}"#)
+            .unwrap();
+        assert_eq!(c.kind, TokenKind::Access);
+        assert_eq!(c.scopes, ["orders:read", "user:read"]);
+        assert!(c.foreign && !c.fresh && c.role().is_none());
+        // The library claims of our tokens are public claims of a provider's.
+        assert!(
+            ["type", "role", "fresh"]
+                .iter()
+                .all(|k| c.public.contains_key(*k))
+        );
+        // No jti: the digest of the payload as decoded, the same for a re-encoded token.
+        assert!(c.jti().starts_with('#') && c.jti().len() == 44);
+        let again = provider(r#"{"sub":"svc","exp":10,"scope":"orders:read  user:read","type":"x","role":"r","fresh":true}"#).unwrap();
+        assert_eq!(c.jti(), again.jti());
+        let other = provider(r#"{"sub":"svc","exp":11}"#).unwrap();
+        assert_ne!(c.jti(), other.jti());
+        assert_eq!(
+            provider(r#"{"sub":"s","exp":1,"jti":"a.b.c"}"#)
+                .unwrap()
+                .jti(),
+            "a.b.c"
+        );
+        assert_eq!(
+            provider(r#"{"sub":"s","exp":1,"scp":["a","b c"]}"#)
+                .unwrap()
+                .scopes,
+            ["a", "b c"]
+        );
+        for bad in [
+            r#"{"sub":"s","exp":1,"scope":7}"#,
+            r#"{"sub":"s","exp":1,"scp":[["a"]]}"#,
+        ] {
+            assert!(matches!(provider(bad), Err(ParseError::Claim(_))), "{bad}");
+        }
+        assert_eq!(
+            provider(r#"{"sub":"s","exp":1,"scope":"a","scp":["b"]}"#).err(),
+            Some(ParseError::Malformed)
+        );
+        assert_eq!(
+            provider(r#"{"exp":1}"#).err(),
+            Some(ParseError::Claim("sub".into()))
+        );
+    }
+
+    #[test]
+    fn roles_at_a_json_pointer() {
+        let c = provider(
+            r#"{"sub":"s","exp":1,"realm_access":{"roles":["staff","x"]},"groups":"admins","a/b":{"c":[1]},"resource_access":{"my-client":{"roles":["r"]}}}"#,
+        )
+        .unwrap();
+        let at = |p| roles_at(&c.public, p);
+        assert_eq!(
+            at("/realm_access/roles"),
+            Ok(vec!["staff".into(), "x".into()])
+        );
+        assert_eq!(at("/resource_access/my-client/roles"), Ok(vec!["r".into()]));
+        assert_eq!(at("/groups"), Ok(vec!["admins".into()]));
+        assert_eq!(at("/missing/roles"), Ok(vec![]));
+        assert_eq!(at("/realm_access/missing"), Ok(vec![]));
+        assert_eq!(at("/realm_access"), Err(()));
+        assert_eq!(at("/a~1b/c"), Err(()));
+        assert_eq!(at("realm_access"), Err(()));
     }
 
     #[test]

@@ -13,7 +13,11 @@ pub(crate) mod cache;
 pub(crate) mod claims;
 pub(crate) mod clock;
 pub(crate) mod issue;
+pub(crate) mod jwks;
 pub(crate) mod keys;
+pub(crate) mod provider;
+#[cfg(feature = "oidc")]
+pub(crate) mod remote;
 pub(crate) mod rules;
 pub(crate) mod verify;
 
@@ -103,9 +107,16 @@ impl<C> Token<C> {
         self.claims().identity()
     }
 
-    /// The role, if the token has one.
+    /// The role, if the token has one (for a provider's token with several roles, the
+    /// first).
     pub fn role(&self) -> Option<&str> {
         self.claims().role()
+    }
+
+    /// Every role: the one role of a token of ours, the roles an identity provider's token
+    /// holds at the configured [`roles_claim`](crate::IdentityProvider::roles_claim).
+    pub fn roles(&self) -> impl Iterator<Item = &str> {
+        self.claims().roles()
     }
 
     /// The scopes (empty when the token has none).

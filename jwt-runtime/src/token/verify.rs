@@ -2,14 +2,21 @@
 //! order `SECURITY.md` lists (size, segments, header, signature, claims, then every claim
 //! rule). It reads no request and no store: revocation and CSRF are the callers' steps.
 
+use std::borrow::Cow;
 use std::sync::Arc;
 
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use jsonwebtoken::Algorithm;
 
 use super::cache::TokenCache;
-use super::claims::{Claims, Header, ParseError, PrivateClaims, TokenKind, parse_claims};
+use super::claims::{
+    Claims, Header, ParseError, PrivateClaims, Shape, TokenKind, parse_claims, parse_shaped,
+    roles_at,
+};
+use super::clock::Clock;
 use super::keys::VerifyingKey;
+use super::provider::{Missing, ProviderVerifier};
 use super::rules::ClaimRules;
 use super::{OwnHeaders, Token};
 use crate::error::{AuthError, ConfigError};
@@ -33,12 +40,41 @@ const STACK_PAYLOAD_BYTES: usize = 2048;
 /// The base64url length of [`STACK_PAYLOAD_BYTES`] (2,731).
 const STACK_PAYLOAD_B64: usize = encoded_len(STACK_PAYLOAD_BYTES);
 
-/// Checks tokens: the verifying key, the claim rules, the size limit and the verified-token
-/// cache of one configuration.
-pub(crate) struct Verifier {
+/// Our own verifying key and the header bytes of the tokens it signs.
+struct OwnKey {
     key: VerifyingKey,
-    rules: Arc<ClaimRules>,
     headers: OwnHeaders,
+}
+
+/// Why an attempt at verification stopped: a final error, or keys a provider may still get
+/// by a refresh (the asynchronous path waits for it and tries once more).
+pub(crate) enum Stop {
+    Error(AuthError),
+    Keys(usize, Missing),
+}
+
+impl From<AuthError> for Stop {
+    fn from(e: AuthError) -> Self {
+        Stop::Error(e)
+    }
+}
+
+/// Which configuration a token is checked against, chosen from its header and its `iss`
+/// before any key is used.
+enum Route {
+    /// Ours; the kind our exact header bytes name, if they are ours.
+    Own(Option<TokenKind>),
+    /// The provider at this index.
+    Provider(usize),
+}
+
+/// Checks tokens: our verifying key (absent when only identity providers are trusted), the
+/// identity providers, the claim rules, the size limit and the verified-token cache.
+pub(crate) struct Verifier {
+    alg: Algorithm,
+    own: Option<OwnKey>,
+    rules: Arc<ClaimRules>,
+    providers: Vec<ProviderVerifier>,
     max_token_bytes: usize,
     cache: Option<TokenCache>,
 }
@@ -46,8 +82,10 @@ pub(crate) struct Verifier {
 impl Verifier {
     /// `cache_capacity` 0 turns the verified-token cache off.
     pub(crate) fn new(
-        key: VerifyingKey,
+        alg: Algorithm,
+        key: Option<VerifyingKey>,
         rules: Arc<ClaimRules>,
+        providers: Vec<ProviderVerifier>,
         max_token_bytes: usize,
         cache_capacity: usize,
     ) -> Result<Self, ConfigError> {
@@ -60,21 +98,53 @@ impl Verifier {
                 "at most 1048576 tokens (its tables are sized at build)",
             ));
         }
+        // Routing by `iss` must be unambiguous: one provider per issuer, a provider without
+        // issuer only when it is the only source of tokens.
+        let invalid = |reason| ConfigError::invalid("identity_provider", reason);
+        let unnamed = providers
+            .iter()
+            .filter(|p| p.rules.issuer.is_none())
+            .count();
+        if unnamed > 0 && (providers.len() > 1 || key.is_some()) {
+            return Err(invalid(
+                "a provider without .issuer(..) must be the only source of tokens: name the issuer of each",
+            ));
+        }
+        for (i, p) in providers.iter().enumerate() {
+            let issuer = p.rules.issuer.as_deref();
+            if providers[..i]
+                .iter()
+                .any(|q| q.rules.issuer.as_deref() == issuer)
+                || (key.is_some() && issuer.is_some() && issuer == rules.issuer.as_deref())
+            {
+                return Err(invalid("two token sources share one issuer"));
+            }
+        }
         Ok(Self {
-            headers: OwnHeaders::new(key.alg_name()),
-            key,
+            alg,
+            own: key.map(|key| OwnKey {
+                headers: OwnHeaders::new(key.alg_name()),
+                key,
+            }),
             rules,
+            providers,
             max_token_bytes,
             cache: (cache_capacity > 0).then(|| TokenCache::new(cache_capacity)),
         })
     }
 
-    pub(crate) fn key(&self) -> &VerifyingKey {
-        &self.key
+    /// The algorithm of our own tokens.
+    pub(crate) fn alg(&self) -> Algorithm {
+        self.alg
     }
 
     pub(crate) fn rules(&self) -> &ClaimRules {
         &self.rules
+    }
+
+    /// The configured identity providers.
+    pub(crate) fn providers(&self) -> &[ProviderVerifier] {
+        &self.providers
     }
 
     #[cfg(test)]
@@ -82,24 +152,76 @@ impl Verifier {
         self.cache.as_ref()
     }
 
-    /// Verifies `token` as a token of `kind` at the time `now`.
+    /// Verifies `token` as a token of `kind` at the time `now`, with the keys held now. A
+    /// provider's key that is missing starts a refresh in the background (for the next
+    /// request) and answers `unknown_key` or `keys_unavailable`.
     pub(crate) fn verify<C: PrivateClaims>(
         &self,
         token: &str,
         kind: TokenKind,
         now: u64,
     ) -> Result<Token<C>, AuthError> {
+        self.attempt(token, kind, now).map_err(|stop| match stop {
+            Stop::Error(e) => e,
+            Stop::Keys(i, missing) => {
+                if let Some(p) = self.providers.get(i) {
+                    p.kick();
+                }
+                missing.error()
+            }
+        })
+    }
+
+    /// Verifies `token`; when a provider's key is missing, waits (boundedly) for the refresh
+    /// that starts, single-flight, and tries once more. Requests whose keys are known never
+    /// wait.
+    pub(crate) async fn verify_now<C: PrivateClaims>(
+        &self,
+        token: &str,
+        kind: TokenKind,
+        clock: &Clock,
+    ) -> Result<Token<C>, AuthError> {
+        let first = self.attempt(token, kind, clock.now());
+        let Err(Stop::Keys(i, _)) = first else {
+            return first.map_err(Stop::into_error);
+        };
+        if let Some(p) = self.providers.get(i) {
+            p.refresh().await;
+        }
+        self.attempt(token, kind, clock.now())
+            .map_err(Stop::into_error)
+    }
+
+    fn attempt<C: PrivateClaims>(
+        &self,
+        token: &str,
+        kind: TokenKind,
+        now: u64,
+    ) -> Result<Token<C>, Stop> {
         // A5: size first, before any base64 or JSON work (or hashing for the cache).
         if token.len() > self.max_token_bytes {
-            return Err(AuthError::TokenTooLarge);
+            return Err(AuthError::TokenTooLarge.into());
         }
         // This exact string verified before: what follows from the string alone holds again;
-        // what depends on the moment or the route is checked below as for any token.
+        // what depends on the moment, the route or a provider's current keys is checked
+        // below as for any token.
         let pending = match &self.cache {
             Some(cache) => match cache.get::<Claims<C>>(token) {
                 Ok(claims) => {
-                    check_claims(&self.rules, &claims, None, kind, now)?;
-                    return Ok(Token { inner: claims });
+                    let rules = match &claims.key {
+                        None => Some(&*self.rules),
+                        // J5: a key that left its provider's set no longer verifies.
+                        Some((i, key)) => self
+                            .providers
+                            .get(*i)
+                            .filter(|p| p.still_holds(key))
+                            .map(|p| &*p.rules),
+                    };
+                    if let Some(rules) = rules {
+                        check_claims(rules, &claims, None, kind, now)?;
+                        return Ok(Token { inner: claims });
+                    }
+                    None
                 }
                 Err(miss) => Some((cache, miss)),
             },
@@ -113,65 +235,195 @@ impl Verifier {
             segments.next(),
             segments.next(),
         ) else {
-            return Err(AuthError::Malformed(
-                "a token has exactly three dot-separated parts",
-            ));
+            return Err(
+                AuthError::Malformed("a token has exactly three dot-separated parts").into(),
+            );
         };
         if header_b64.is_empty() || payload_b64.is_empty() {
-            return Err(AuthError::Malformed("the token header or payload is empty"));
+            return Err(AuthError::Malformed("the token header or payload is empty").into());
         }
-        // Our own header (the same bytes for every token we issue) needs no decoding: compared
-        // byte for byte, its `alg` and `typ` are known. Any other header is decoded and checked.
-        let header_kind = match self.headers.kind_of(header_b64) {
-            Some(kind) => Some(kind),
-            None => check_header(self.key.alg_name(), header_b64)?,
-        };
-        // B3/B4: the signature over `header.payload`, with the configured key and algorithm.
+        // B3/B4: the signature segment, decoded once whichever key checks it.
         if signature_b64.is_empty() || signature_b64.len() > MAX_SIGNATURE_B64 {
-            return Err(AuthError::BadSignature);
+            return Err(AuthError::BadSignature.into());
         }
         let mut signature = [0u8; MAX_SIGNATURE_BYTES];
         let signature_len = URL_SAFE_NO_PAD
             .decode_slice(signature_b64, &mut signature)
             .map_err(|_| AuthError::BadSignature)?;
+        let signature = &signature[..signature_len];
         let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
-        if !self.key.verify(
-            signature_b64,
-            &signature[..signature_len],
-            signing_input.as_bytes(),
-        ) {
-            return Err(AuthError::BadSignature);
-        }
-        // B7: claims are read only after the signature holds, in one pass (A4).
-        let mut stack = [0u8; STACK_PAYLOAD_BYTES];
-        let heap;
-        let payload_json: &[u8] = if payload_b64.len() <= STACK_PAYLOAD_B64 {
-            let n = URL_SAFE_NO_PAD
-                .decode_slice(payload_b64, &mut stack)
-                .map_err(|_| AuthError::Malformed("the token payload is not base64url"))?;
-            &stack[..n]
-        } else {
-            heap = URL_SAFE_NO_PAD
-                .decode(payload_b64)
-                .map_err(|_| AuthError::Malformed("the token payload is not base64url"))?;
-            &heap
-        };
-        let rules = &*self.rules;
-        let claims = parse_claims::<C>(payload_json, &rules.names, rules.prefix.as_deref(), token)
-            .map_err(|e| match e {
-                ParseError::Malformed => {
-                    AuthError::Malformed("the token payload is not a valid JSON object of claims")
+        let claims = match self.route(header_b64, payload_b64)? {
+            Route::Own(header_kind) => {
+                let own = self.own.as_ref().ok_or(AuthError::WrongIssuer)?;
+                // Our own header (the same bytes for every token we issue) needs no
+                // decoding; any other header is decoded and checked.
+                let header_kind = match header_kind {
+                    Some(kind) => Some(kind),
+                    None => check_header(own.key.alg_name(), header_b64)?,
+                };
+                if !own
+                    .key
+                    .verify(signature_b64, signature, signing_input.as_bytes())
+                {
+                    return Err(AuthError::BadSignature.into());
                 }
-                ParseError::Claim(name) => AuthError::InvalidClaims(name),
-                ParseError::Private => AuthError::InvalidPrivateClaims,
-            })?;
-        check_claims(rules, &claims, header_kind, kind, now)?;
+                // B7: claims are read only after the signature holds, in one pass (A4).
+                let claims = decode_payload(payload_b64, |json| {
+                    parse_claims::<C>(json, &self.rules.names, self.rules.prefix.as_deref(), token)
+                })?;
+                check_claims(&self.rules, &claims, header_kind, kind, now)?;
+                claims
+            }
+            Route::Provider(i) => self.provider_claims(
+                i,
+                token,
+                (header_b64, payload_b64, signature_b64),
+                signature,
+                kind,
+                now,
+            )?,
+        };
         let claims = Arc::new(claims);
         if let Some((cache, miss)) = pending {
             cache.insert(miss, claims.clone());
         }
         Ok(Token { inner: claims })
     }
+
+    /// Chooses the configuration for a token: ours when its header is our exact bytes or
+    /// no provider is configured; otherwise by its `iss`, read (unverified, for this choice
+    /// only: B7) from the payload. An unknown `iss` never reaches a provider's keys.
+    fn route(&self, header_b64: &str, payload_b64: &str) -> Result<Route, AuthError> {
+        if let Some(own) = &self.own {
+            if let Some(kind) = own.headers.kind_of(header_b64) {
+                return Ok(Route::Own(Some(kind)));
+            }
+            if self.providers.is_empty() {
+                return Ok(Route::Own(None));
+            }
+        }
+        let iss = decode_payload(payload_b64, |json| {
+            serde_json::from_slice::<IssuerOnly>(json)
+                .map(|p| p.iss.map(Cow::into_owned))
+                .map_err(|_| ParseError::Malformed)
+        })?;
+        let found = self.providers.iter().position(|p| match &p.rules.issuer {
+            Some(issuer) => iss.as_deref() == Some(issuer.as_str()),
+            None => true,
+        });
+        match found {
+            Some(i) => Ok(Route::Provider(i)),
+            None if self.own.is_some() => Ok(Route::Own(None)),
+            None => Err(AuthError::WrongIssuer),
+        }
+    }
+
+    /// A provider's token: its header, its key by `kid` (J1, J2), the signature, then the
+    /// claims in the provider's shape (RFC 9068) and every claim rule.
+    fn provider_claims<C: PrivateClaims>(
+        &self,
+        i: usize,
+        token: &str,
+        (header_b64, payload_b64, signature_b64): (&str, &str, &str),
+        signature: &[u8],
+        kind: TokenKind,
+        now: u64,
+    ) -> Result<Claims<C>, Stop> {
+        let provider = self.providers.get(i).ok_or(AuthError::WrongIssuer)?;
+        let header_json = decode_header(header_b64)?;
+        let header = parse_header(&header_json)?;
+        // B1: an algorithm of the provider's configured set, named exactly.
+        let alg = header
+            .alg
+            .as_deref()
+            .and_then(|a| a.parse::<Algorithm>().ok())
+            .filter(|a| provider.algorithms.contains(a))
+            .ok_or(AuthError::WrongAlgorithm)?;
+        let header_kind = check_extensions(&header)?;
+        // C2: `jwk`, `jku`, `x5u`, `x5c` are never read; the key comes from the set only.
+        let key = match provider.pick(header.kid.as_deref(), alg) {
+            Ok(key) => key,
+            Err(missing) if provider.refreshes() => return Err(Stop::Keys(i, missing)),
+            Err(missing) => return Err(missing.error().into()),
+        };
+        let verified = key.verifier_for(alg).is_some_and(|v| {
+            v.verify(
+                signature_b64,
+                signature,
+                &token.as_bytes()[..header_b64.len() + 1 + payload_b64.len()],
+            )
+        });
+        if !verified {
+            return Err(AuthError::BadSignature.into());
+        }
+        let rules = &*provider.rules;
+        let mut claims = decode_payload(payload_b64, |json| {
+            parse_shaped::<C>(
+                json,
+                Shape::Provider,
+                &rules.names,
+                rules.prefix.as_deref(),
+                token,
+            )
+        })?;
+        // J6: an ID token is not an access token.
+        let at_jwt = header_kind == Some(TokenKind::Access);
+        let id_token_claims =
+            claims.public.contains_key("nonce") || claims.public.contains_key("at_hash");
+        if !at_jwt && (provider.require_at_jwt || id_token_claims) {
+            return Err(AuthError::WrongTokenType.into());
+        }
+        if let Some(pointer) = &provider.roles_pointer {
+            claims.roles = roles_at(&claims.public, pointer)
+                .map_err(|()| AuthError::InvalidClaims(Cow::Owned(pointer.clone())))?;
+        }
+        check_claims(rules, &claims, header_kind, kind, now)?;
+        claims.key = Some((i, key));
+        Ok(claims)
+    }
+}
+
+impl Stop {
+    fn into_error(self) -> AuthError {
+        match self {
+            Stop::Error(e) => e,
+            Stop::Keys(_, missing) => missing.error(),
+        }
+    }
+}
+
+/// The `iss` of a payload, read to choose a provider (and nothing else).
+#[derive(serde::Deserialize)]
+struct IssuerOnly<'a> {
+    #[serde(borrow, default)]
+    iss: Option<Cow<'a, str>>,
+}
+
+/// Decodes the payload (on the stack when small) and hands its JSON to `parse`.
+fn decode_payload<T>(
+    payload_b64: &str,
+    parse: impl FnOnce(&[u8]) -> Result<T, ParseError>,
+) -> Result<T, AuthError> {
+    let mut stack = [0u8; STACK_PAYLOAD_BYTES];
+    let heap;
+    let payload_json: &[u8] = if payload_b64.len() <= STACK_PAYLOAD_B64 {
+        let n = URL_SAFE_NO_PAD
+            .decode_slice(payload_b64, &mut stack)
+            .map_err(|_| AuthError::Malformed("the token payload is not base64url"))?;
+        &stack[..n]
+    } else {
+        heap = URL_SAFE_NO_PAD
+            .decode(payload_b64)
+            .map_err(|_| AuthError::Malformed("the token payload is not base64url"))?;
+        &heap
+    };
+    parse(payload_json).map_err(|e| match e {
+        ParseError::Malformed => {
+            AuthError::Malformed("the token payload is not a valid JSON object of claims")
+        }
+        ParseError::Claim(name) => AuthError::InvalidClaims(name),
+        ParseError::Private => AuthError::InvalidPrivateClaims,
+    })
 }
 
 /// The kind a `typ` header names (`at+jwt`, `refresh+jwt`, with or without
@@ -192,21 +444,33 @@ fn media_subtype(value: &str) -> &str {
     }
 }
 
-/// Checks a header that is not our own: strict base64url, a JSON object without duplicate
-/// members, the configured `alg`, no `crit`, `zip` or nested token. Returns the kind its
-/// `typ` names, if it names one.
-fn check_header(alg_name: &str, header_b64: &str) -> Result<Option<TokenKind>, AuthError> {
-    // A2: strict base64url (no padding, no `+` `/`, canonical trailing bits).
-    let header_json = URL_SAFE_NO_PAD
+/// A2: strict base64url (no padding, no `+` `/`, canonical trailing bits).
+fn decode_header(header_b64: &str) -> Result<Vec<u8>, AuthError> {
+    URL_SAFE_NO_PAD
         .decode(header_b64)
-        .map_err(|_| AuthError::Malformed("the token header is not base64url"))?;
-    // A3, A4: a JSON object, duplicate members refused by serde's derive.
-    let header: Header<'_> = serde_json::from_slice(&header_json)
-        .map_err(|_| AuthError::Malformed("the token header is not a JSON object"))?;
+        .map_err(|_| AuthError::Malformed("the token header is not base64url"))
+}
+
+/// A3, A4: a JSON object, duplicate members refused by serde's derive.
+fn parse_header(json: &[u8]) -> Result<Header<'_>, AuthError> {
+    serde_json::from_slice(json)
+        .map_err(|_| AuthError::Malformed("the token header is not a JSON object"))
+}
+
+/// Checks a header that is not our own: the configured `alg`, then
+/// [`check_extensions`]. Returns the kind its `typ` names, if it names one.
+fn check_header(alg_name: &str, header_b64: &str) -> Result<Option<TokenKind>, AuthError> {
+    let json = decode_header(header_b64)?;
+    let header = parse_header(&json)?;
     // B1: the configured algorithm only, compared exactly.
     if header.alg.as_deref() != Some(alg_name) {
         return Err(AuthError::WrongAlgorithm);
     }
+    check_extensions(&header)
+}
+
+/// No `crit`, `zip` or nested token; returns the kind the `typ` names, if any.
+fn check_extensions(header: &Header<'_>) -> Result<Option<TokenKind>, AuthError> {
     // C1: no JWS extension is implemented, so any `crit` is refused.
     if header.crit {
         return Err(AuthError::UnsupportedHeader(

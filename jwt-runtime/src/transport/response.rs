@@ -22,7 +22,9 @@ impl AuthError {
                 StatusCode::FORBIDDEN
             }
             AuthError::LayerMissing => StatusCode::INTERNAL_SERVER_ERROR,
-            AuthError::RevocationUnavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AuthError::RevocationUnavailable | AuthError::KeysUnavailable => {
+                StatusCode::SERVICE_UNAVAILABLE
+            }
             _ => StatusCode::UNAUTHORIZED,
         }
     }
@@ -70,7 +72,9 @@ impl AuthError {
     fn body_code(&self) -> &'static str {
         self.rfc6750_code().unwrap_or(match self {
             AuthError::LayerMissing => "server_error",
-            AuthError::RevocationUnavailable => "temporarily_unavailable",
+            AuthError::RevocationUnavailable | AuthError::KeysUnavailable => {
+                "temporarily_unavailable"
+            }
             _ => self.reason(),
         })
     }
@@ -157,7 +161,10 @@ fn default_response(
     let mut response = json(error.status(), &Value::Object(body));
     response.extensions_mut().insert(error.clone());
     let headers = response.headers_mut();
-    if matches!(error, AuthError::RevocationUnavailable) {
+    if matches!(
+        error,
+        AuthError::RevocationUnavailable | AuthError::KeysUnavailable
+    ) {
         headers.insert(header::RETRY_AFTER, HeaderValue::from_static("1"));
     }
     if let Some(challenge) = error.challenge(realm) {

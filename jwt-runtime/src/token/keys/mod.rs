@@ -33,7 +33,7 @@ pub(crate) enum KeySource {
 }
 
 impl KeySource {
-    fn load(&self, what: &'static str) -> Result<Vec<u8>, ConfigError> {
+    pub(crate) fn load(&self, what: &'static str) -> Result<Vec<u8>, ConfigError> {
         match self {
             KeySource::Bytes(b) => Ok(b.clone()),
             KeySource::File(path) => std::fs::read(path).map_err(|e| ConfigError::KeyFile {
@@ -133,6 +133,15 @@ impl VerifyingKey {
     /// the decoded form of `signature_b64`.
     pub(crate) fn verify(&self, signature_b64: &str, signature: &[u8], message: &[u8]) -> bool {
         self.key.verify(self.alg, signature_b64, signature, message)
+    }
+
+    /// A public key of a key set (a JWK) for `alg`, parsed once by the backend.
+    pub(crate) fn public(alg: Algorithm, key: DecodingKey) -> Option<Self> {
+        Some(Self {
+            alg,
+            name: alg_name(alg)?,
+            key: backend::Verifier::new(alg, key),
+        })
     }
 
     /// Whether the key was parsed once (the fast path) rather than per call.
@@ -291,8 +300,15 @@ impl Keys {
     }
 }
 
+/// SHA-256 of `bytes`, with this build's backend: the revocation key of a token that has no
+/// `jti` is the digest of its decoded payload (never of the token string, which can be
+/// re-encoded).
+pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
+    backend::sha256(bytes)
+}
+
 /// Bit length of a big-endian unsigned integer.
-fn bits_of(n: &[u8]) -> usize {
+pub(crate) fn bits_of(n: &[u8]) -> usize {
     let n = match n.iter().position(|b| *b != 0) {
         Some(i) => &n[i..],
         None => return 0,
@@ -317,7 +333,7 @@ fn der_len(der: &[u8]) -> Option<(usize, &[u8])> {
 }
 
 /// The modulus size of a PKCS#1 `RSAPublicKey ::= SEQUENCE { modulus INTEGER, ... }`.
-fn rsa_modulus_bits(der: &[u8]) -> Option<usize> {
+pub(crate) fn rsa_modulus_bits(der: &[u8]) -> Option<usize> {
     let (&tag, rest) = der.split_first()?;
     if tag != 0x30 {
         return None;

@@ -118,3 +118,8 @@ impl Signer {
         }
     }
 }
+
+pub(crate) fn sha256(bytes: &[u8]) -> [u8; 32] {
+    use sha2::Digest as _;
+    Sha256::digest(bytes).into()
+}
