@@ -14,6 +14,7 @@ mod endpoints;
 mod errors;
 mod examples;
 mod hostile_input;
+mod identity_providers;
 mod lifecycle;
 mod locations;
 mod quickstart;

@@ -25,3 +25,11 @@ pub fn now() -> u64 {
 pub fn hs256_jwt() -> Jwt {
     Jwt::builder().secret(SECRET).build().expect("valid config")
 }
+
+/// A port the OS picked as free on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}

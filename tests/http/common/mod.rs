@@ -5,6 +5,7 @@ mod client;
 mod examples;
 mod fixtures;
 mod forge;
+mod oidc;
 #[cfg(feature = "redis")]
 mod redis;
 
@@ -13,5 +14,6 @@ pub use client::*;
 pub use examples::*;
 pub use fixtures::*;
 pub use forge::*;
+pub use oidc::*;
 #[cfg(feature = "redis")]
 pub use redis::*;

@@ -99,11 +99,3 @@ impl OwnRedis {
         let _ = self.child.wait().await;
     }
 }
-
-/// A port the OS picked as free on 127.0.0.1.
-pub fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|l| l.local_addr())
-        .map(|a| a.port())
-        .expect("a free port")
-}

@@ -1,0 +1,566 @@
+//! Tokens of a real OpenID provider (panva's oidc-provider, RFC 9068 access tokens by the
+//! client-credentials grant): discovery, scopes and roles through the same attributes as our
+//! own tokens, key rotation, outages, a start while the provider is down, an unknown-`kid`
+//! flood, two issuers, and forged tokens (`SECURITY.md` J1-J6, C2, C3, B2).
+//!
+//! Time moves by a `ManualClock` (cooldowns, max ages, the outage limit), never by sleeping.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use axum::Router;
+use axum::routing::get;
+use axum_jwt::testing::ManualClock;
+use axum_jwt::{Algorithm, IdentityProvider, Jwt, Token, jwt_required, scoped};
+use jsonwebtoken::EncodingKey;
+use serde_json::{Value, json};
+
+use crate::common::*;
+
+#[jwt_required]
+async fn protected(token: Token) -> axum::Json<Value> {
+    axum::Json(json!({
+        "identity": token.identity(),
+        "scopes": token.scopes(),
+        "roles": token.roles().collect::<Vec<_>>(),
+        "iss": token.issuer(),
+        "jti": token.jti(),
+    }))
+}
+
+#[scoped("user:read")]
+async fn users() -> &'static str {
+    "users"
+}
+
+#[scoped("admin")]
+async fn admin() -> &'static str {
+    "admin"
+}
+
+#[jwt_required(allow = ["ADMIN"])]
+async fn staff() -> &'static str {
+    "staff"
+}
+
+#[jwt_required(deny = ["USER"])]
+async fn no_users() -> &'static str {
+    "no users"
+}
+
+async fn health() -> &'static str {
+    "ok"
+}
+
+fn routes(jwt: &Jwt) -> Router {
+    Router::new()
+        .route("/protected", get(protected))
+        .route("/users", get(users))
+        .route("/admin", get(admin))
+        .route("/staff", get(staff))
+        .route("/no-users", get(no_users))
+        .layer(jwt.layer())
+        .route("/health", get(health))
+}
+
+/// The provider as the tests configure it: discovery, the test resource as audience,
+/// Keycloak-shaped roles, a 1 s cooldown.
+fn discover(issuer: &str) -> IdentityProvider {
+    IdentityProvider::discover(issuer)
+        .audience(RESOURCE)
+        .roles_claim("/realm_access/roles")
+        .cooldown(Duration::from_secs(1))
+        .max_age(Duration::from_secs(60))
+        .outage_limit(Duration::from_secs(120))
+}
+
+fn build(provider: IdentityProvider, clock: &ManualClock) -> Jwt {
+    Jwt::builder()
+        .identity_provider(provider)
+        .clock(clock.clone())
+        .build()
+        .expect("configuration builds")
+}
+
+/// The status and reason of a guarded GET.
+async fn status(server: &Server, path: &str, token: &str) -> (u16, String) {
+    let reply = server.get_bearer(path, token).await;
+    let reason = if reply.status == 200 {
+        String::new()
+    } else {
+        reply.reason().to_owned()
+    };
+    (reply.status, reason)
+}
+
+fn ok() -> (u16, String) {
+    (200, String::new())
+}
+
+fn refused(status: u16, reason: &str) -> (u16, String) {
+    (status, reason.to_owned())
+}
+
+#[tokio::test]
+async fn discovery_scopes_and_roles_work_through_the_attributes() {
+    if !oidc_available() {
+        return;
+    }
+    let keys = KeyDir::new("scopes");
+    let op = OidcProvider::start(&keys.0.join("keys.json"), 0).await;
+    let clock = ManualClock::starting_now();
+    let jwt = build(discover(&op.issuer()), &clock);
+    jwt.load_keys().await.expect("discovery at start");
+    let server = serve_router(routes(&jwt)).await;
+
+    let reader = op.token("reader", "user:read orders:read").await;
+    let admin_token = op.token("admin", "admin user:read").await;
+    let nobody = op.token("nobody", "orders:read").await;
+    // RFC 9068 shape: typ at+jwt, a kid, aud, scope as a string, no `type` claim.
+    assert_eq!(decode_part(&reader, 0)["typ"], "at+jwt");
+    assert!(decode_part(&reader, 0)["kid"].is_string());
+    assert!(decode_part(&reader, 1).get("type").is_none());
+
+    let reply = server.get_bearer("/protected", &reader).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.body["identity"], "reader");
+    assert_eq!(reply.body["scopes"], json!(["user:read", "orders:read"]));
+    assert_eq!(reply.body["roles"], json!(["USER"]));
+    assert_eq!(reply.body["iss"], op.issuer());
+
+    assert_eq!(status(&server, "/users", &reader).await, ok());
+    let forbidden = server.get_bearer("/admin", &reader).await;
+    assert_eq!(forbidden.status, 403);
+    assert_eq!(forbidden.reason(), "insufficient_scope");
+    assert!(forbidden.www_authenticate.as_deref().is_some_and(|c| {
+        c.contains("error=\"insufficient_scope\"") && c.contains("scope=\"admin\"")
+    }));
+    assert_eq!(status(&server, "/admin", &admin_token).await, ok());
+    assert_eq!(status(&server, "/users", &admin_token).await, ok());
+    assert_eq!(
+        status(&server, "/users", &nobody).await,
+        refused(403, "insufficient_scope")
+    );
+    // Roles: any allowed role passes, any denied role refuses.
+    assert_eq!(status(&server, "/staff", &admin_token).await, ok());
+    assert_eq!(
+        status(&server, "/staff", &reader).await,
+        refused(403, "role_not_allowed")
+    );
+    assert_eq!(
+        status(&server, "/no-users", &admin_token).await,
+        refused(403, "role_not_allowed")
+    );
+    assert_eq!(status(&server, "/no-users", &nobody).await, ok());
+    assert_eq!(status(&server, "/health", "").await.0, 200);
+
+    // One discovery and one JWKS fetch served all of it.
+    assert_eq!(op.counts().await, (1, 1));
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn keys_rotate_without_a_dropped_request_and_a_removed_key_is_refused_at_once() {
+    if !oidc_available() {
+        return;
+    }
+    let dir = KeyDir::new("rotation");
+    let old = dir.generate("old");
+    let new = dir.generate("new");
+    let op = OidcProvider::start(&old, 0).await;
+    let port = op.port;
+    let clock = ManualClock::starting_now();
+    let jwt = build(discover(&op.issuer()), &clock);
+    let server = serve_router(routes(&jwt)).await;
+    let token_old = op.token("reader", "user:read").await;
+    assert_eq!(decode_part(&token_old, 0)["kid"], "old");
+    // Verified twice: the second answer comes from the verified-token cache.
+    for _ in 0..2 {
+        assert_eq!(status(&server, "/users", &token_old).await, ok());
+    }
+
+    // Step 1: the provider signs with a new key and still publishes the old one.
+    op.stop().await;
+    let both = dir.combine("both", &[&new, &old]);
+    let op = OidcProvider::start(&both, port).await;
+    let token_new = op.token("reader", "user:read").await;
+    assert_eq!(decode_part(&token_new, 0)["kid"], "new");
+    // The unknown kid triggers one refresh (the cooldown since the first fetch has passed),
+    // and the request that triggered it waits for it and passes.
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(status(&server, "/users", &token_new).await, ok());
+    assert_eq!(status(&server, "/users", &token_old).await, ok());
+
+    // Step 2: the old key is removed. Once a refresh sees it gone, the old key's tokens are
+    // refused from the next request on, the cached one included.
+    op.stop().await;
+    let op = OidcProvider::start(&new, port).await;
+    clock.advance(Duration::from_secs(2));
+    let stranger = forge_rs256(&json!({"alg": "RS256", "kid": "stranger"}), &op.issuer());
+    assert_eq!(
+        status(&server, "/users", &stranger).await,
+        refused(401, "unknown_key")
+    );
+    assert_eq!(
+        status(&server, "/users", &token_old).await,
+        refused(401, "unknown_key")
+    );
+    assert_eq!(status(&server, "/users", &token_new).await, ok());
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn keys_refresh_in_the_background_after_their_max_age() {
+    if !oidc_available() {
+        return;
+    }
+    let dir = KeyDir::new("max-age");
+    let old = dir.generate("old");
+    let new = dir.generate("new");
+    let op = OidcProvider::start(&old, 0).await;
+    let port = op.port;
+    let clock = ManualClock::starting_now();
+    let jwt = build(discover(&op.issuer()), &clock);
+    let server = serve_router(routes(&jwt)).await;
+    let token_old = op.token("reader", "user:read").await;
+    assert_eq!(status(&server, "/users", &token_old).await, ok());
+    op.stop().await;
+    let op = OidcProvider::start(&new, port).await;
+    // Past the max age, the next request still answers with the keys held (it does not
+    // wait) and starts a refresh; once that refresh is in, the removed key is refused.
+    clock.advance(Duration::from_secs(61));
+    assert_eq!(status(&server, "/users", &token_old).await, ok());
+    let mut refused_after = None;
+    for attempt in 0..100 {
+        if status(&server, "/users", &token_old).await.0 == 401 {
+            refused_after = Some(attempt);
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    assert!(
+        refused_after.is_some(),
+        "the background refresh never landed"
+    );
+    assert_eq!(
+        op.counts().await.1,
+        1,
+        "one JWKS fetch by the restarted provider"
+    );
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn an_outage_keeps_the_last_keys_until_the_limit_then_fails_closed() {
+    if !oidc_available() {
+        return;
+    }
+    let dir = KeyDir::new("outage");
+    let keys = dir.generate("only");
+    let op = OidcProvider::start(&keys, 0).await;
+    let port = op.port;
+    let clock = ManualClock::starting_now();
+    let jwt = build(discover(&op.issuer()), &clock);
+    let server = serve_router(routes(&jwt)).await;
+    let token = op.token("reader", "user:read").await;
+    assert_eq!(status(&server, "/users", &token).await, ok());
+
+    op.stop().await;
+    // Past the max age, refreshes fail; the last good keys keep working...
+    clock.advance(Duration::from_secs(90));
+    assert_eq!(status(&server, "/users", &token).await, ok());
+    // ...until the outage limit (120 s after the last success): then 503, not 200 or 500.
+    clock.advance(Duration::from_secs(31));
+    let reply = server.get_bearer("/users", &token).await;
+    assert_eq!(reply.status, 503, "{reply:?}");
+    assert_eq!(reply.reason(), "keys_unavailable");
+    assert_eq!(reply.body["error"], "temporarily_unavailable");
+    assert!(reply.headers.get("retry-after").is_some());
+    assert_eq!(status(&server, "/health", "").await.0, 200);
+
+    // Recovery: the provider is back, the next request after the cooldown fetches again.
+    let op = OidcProvider::start(&keys, port).await;
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(status(&server, "/users", &token).await, ok());
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn a_service_starts_while_the_provider_is_down() {
+    if !oidc_available() {
+        return;
+    }
+    let dir = KeyDir::new("start-down");
+    let keys = dir.generate("k");
+    let port = free_port();
+    let clock = ManualClock::starting_now();
+    let jwt = build(discover(&format!("http://127.0.0.1:{port}")), &clock);
+    assert!(jwt.load_keys().await.is_err(), "nothing listens yet");
+    let server = serve_router(routes(&jwt)).await;
+    // Unguarded routes answer; guarded ones 503 with Retry-After, never 500.
+    assert_eq!(status(&server, "/health", "").await.0, 200);
+    let issuer = format!("http://127.0.0.1:{port}");
+    let early = forge_rs256(&json!({"alg": "RS256", "kid": "k"}), &issuer);
+    let reply = server.get_bearer("/users", &early).await;
+    assert_eq!((reply.status, reply.reason()), (503, "keys_unavailable"));
+    assert!(reply.headers.get("retry-after").is_some());
+
+    let op = OidcProvider::start(&keys, port).await;
+    let token = op.token("reader", "user:read").await;
+    // Within the cooldown no new fetch is made: still 503.
+    assert_eq!(
+        status(&server, "/users", &token).await,
+        refused(503, "keys_unavailable")
+    );
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(status(&server, "/users", &token).await, ok());
+    op.stop().await;
+}
+
+/// An RS256 token signed by the attacker's key (the test fixture), with `header` and a
+/// payload that would pass every claim check for the provider at `issuer`.
+fn forge_rs256(header: &Value, issuer: &str) -> String {
+    let now = now();
+    let payload = json!({
+        "iss": issuer, "sub": "mallory", "aud": RESOURCE, "iat": now, "exp": now + 300,
+        "scope": "admin user:read", "realm_access": {"roles": ["ADMIN"]},
+    });
+    let key = EncodingKey::from_rsa_pem(&fixture_bytes("rsa_private.pem")).expect("pem");
+    forge(
+        &header.to_string(),
+        &payload.to_string(),
+        &key,
+        Algorithm::RS256,
+    )
+}
+
+#[tokio::test]
+async fn an_unknown_kid_flood_makes_one_fetch_per_cooldown() {
+    if !oidc_available() {
+        return;
+    }
+    let dir = KeyDir::new("flood");
+    let op = OidcProvider::start(&dir.generate("k"), 0).await;
+    let clock = ManualClock::starting_now();
+    let jwt = build(discover(&op.issuer()), &clock);
+    jwt.load_keys().await.expect("keys");
+    let server = Arc::new(serve_router(routes(&jwt)).await);
+    let good = op.token("reader", "user:read").await;
+    let before = op.counts().await;
+    // 2,000 requests with distinct unknown kids, 50 at a time, within one cooldown.
+    let mut handles = Vec::new();
+    for worker in 0..50 {
+        let server = server.clone();
+        let issuer = op.issuer();
+        handles.push(tokio::spawn(async move {
+            let mut statuses = Vec::new();
+            for i in 0..40 {
+                let t = forge_rs256(
+                    &json!({"alg": "RS256", "kid": format!("kid-{worker}-{i}")}),
+                    &issuer,
+                );
+                statuses.push(status(&server, "/users", &t).await);
+            }
+            statuses
+        }));
+    }
+    let mut answers = 0;
+    for h in handles {
+        for s in h.await.expect("worker") {
+            assert_eq!(s, refused(401, "unknown_key"));
+            answers += 1;
+        }
+    }
+    assert_eq!(answers, 2000);
+    // Known keys kept working meanwhile.
+    assert_eq!(status(&server, "/users", &good).await, ok());
+    let after = op.counts().await;
+    assert!(
+        after.1 - before.1 <= 1,
+        "at most one JWKS fetch for the whole flood within one cooldown: {before:?} -> {after:?}"
+    );
+    op.stop().await;
+}
+
+#[tokio::test]
+async fn two_providers_are_two_issuers_and_an_unknown_issuer_costs_no_fetch() {
+    if !oidc_available() {
+        return;
+    }
+    let dir = KeyDir::new("two");
+    let a = OidcProvider::start(&dir.generate("a"), 0).await;
+    let b = OidcProvider::start(&dir.generate("b"), 0).await;
+    let clock = ManualClock::starting_now();
+    let jwt = Jwt::builder()
+        .identity_provider(discover(&a.issuer()))
+        .identity_provider(discover(&b.issuer()).roles_claim("/groups"))
+        .clock(clock.clone())
+        .build()
+        .expect("two providers");
+    jwt.load_keys().await.expect("both load");
+    let server = serve_router(routes(&jwt)).await;
+    let from_a = a.token("admin", "admin").await;
+    let from_b = b.token("admin", "admin").await;
+    assert_eq!(status(&server, "/admin", &from_a).await, ok());
+    assert_eq!(status(&server, "/admin", &from_b).await, ok());
+    // Each issuer's claim shape: B reads roles at /groups, which its tokens lack.
+    assert_eq!(status(&server, "/staff", &from_a).await, ok());
+    assert_eq!(
+        status(&server, "/staff", &from_b).await,
+        refused(403, "role_not_allowed")
+    );
+    let counts = (a.counts().await, b.counts().await);
+    clock.advance(Duration::from_secs(5));
+    // A token naming an issuer nobody configured: 401 before any key lookup or fetch.
+    let stranger = forge_rs256(
+        &json!({"alg": "RS256", "kid": "x"}),
+        "http://127.0.0.1:1/unknown",
+    );
+    for _ in 0..20 {
+        assert_eq!(
+            status(&server, "/admin", &stranger).await,
+            refused(401, "wrong_issuer")
+        );
+    }
+    assert_eq!((a.counts().await, b.counts().await), counts);
+    a.stop().await;
+    b.stop().await;
+}
+
+#[tokio::test]
+async fn forged_tokens_are_refused_and_header_urls_are_never_fetched() {
+    if !oidc_available() {
+        return;
+    }
+    let dir = KeyDir::new("forged");
+    let op = OidcProvider::start(&dir.generate("real"), 0).await;
+    let clock = ManualClock::starting_now();
+    let provider = discover(&op.issuer()).algorithms([Algorithm::RS256, Algorithm::ES256]);
+    let jwt = build(provider, &clock);
+    jwt.load_keys().await.expect("keys");
+    let server = serve_router(routes(&jwt)).await;
+    let iss = op.issuer();
+    let jwks = op.jwks().await;
+    let real_kid = jwks["keys"][0]["kid"].as_str().expect("kid").to_owned();
+
+    // A listener that must never be contacted.
+    let probe = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let probe_url = format!("http://{}/keys", probe.local_addr().expect("addr"));
+    let contacted = Arc::new(AtomicUsize::new(0));
+    let seen = contacted.clone();
+    tokio::spawn(async move {
+        while probe.accept().await.is_ok() {
+            seen.fetch_add(1, Ordering::SeqCst);
+        }
+    });
+    let attacker = {
+        let pem = fixture_bytes("rsa_public.pem");
+        let key = jsonwebtoken::DecodingKey::from_rsa_pem(&pem).expect("pem");
+        let jwk =
+            jsonwebtoken::jwk::Jwk::from_decoding_key(&key, Some(Algorithm::RS256)).expect("jwk");
+        serde_json::to_value(jwk).expect("json")
+    };
+    // C2: key material or key URLs in the header, with the real kid or the attacker's own.
+    for kid in [Value::from(real_kid.clone()), Value::from("attacker")] {
+        for (param, value) in [
+            ("jku", Value::from(probe_url.clone())),
+            ("x5u", Value::from(probe_url.clone())),
+            ("jwk", attacker.clone()),
+            ("x5c", json!(["MIIB"])),
+        ] {
+            let mut header = json!({"alg": "RS256", "kid": kid});
+            header[param] = value;
+            let (code, reason) = status(&server, "/admin", &forge_rs256(&header, &iss)).await;
+            assert_eq!(code, 401, "{param} with kid {kid}");
+            assert!(
+                reason == "bad_signature" || reason == "unknown_key",
+                "{param}: {reason}"
+            );
+        }
+    }
+    // C3: a kid is an exact key, never a path or a query, never reflected.
+    for kid in [
+        "../../../../dev/null".to_owned(),
+        "\" or \"1\"=\"1".to_owned(),
+        "k\r\nX-Injected: 1".to_owned(),
+        "x".repeat(10 * 1024),
+    ] {
+        let token = forge_rs256(&json!({"alg": "RS256", "kid": kid}), &iss);
+        let reply = server.get_bearer("/admin", &token).await;
+        assert_eq!(reply.status, 401, "{reply:?}");
+        assert!(
+            ["unknown_key", "token_too_large"].contains(&reply.reason()),
+            "{reply:?}"
+        );
+        assert!(reply.headers.get("x-injected").is_none());
+        assert!(
+            !reply
+                .www_authenticate
+                .as_deref()
+                .unwrap_or_default()
+                .contains("dev/null")
+        );
+    }
+    // J2: a kid that names the provider's RSA key, on an ES256 token (an accepted algorithm
+    // that key may not verify).
+    let ec = EncodingKey::from_ec_pem(&fixture_bytes("ec256_private.pem")).expect("ec pem");
+    let now = now();
+    let payload =
+        json!({"iss": iss, "sub": "m", "aud": RESOURCE, "exp": now + 300, "scope": "admin"});
+    let es = forge(
+        &json!({"alg": "ES256", "kid": real_kid}).to_string(),
+        &payload.to_string(),
+        &ec,
+        Algorithm::ES256,
+    );
+    assert_eq!(
+        status(&server, "/admin", &es).await,
+        refused(401, "unknown_key")
+    );
+    // B1, B2: none, and HS256 keyed with the provider's public key in every encoding a
+    // confused verifier might use.
+    let real = &jwks["keys"][0];
+    let n = base64::Engine::decode(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD,
+        real["n"].as_str().expect("n"),
+    )
+    .expect("n");
+    for secret in [
+        real.to_string().into_bytes(),
+        jwks.to_string().into_bytes(),
+        n,
+    ] {
+        let hs = forge(
+            &json!({"alg": "HS256", "kid": real_kid}).to_string(),
+            &payload.to_string(),
+            &EncodingKey::from_secret(&secret),
+            Algorithm::HS256,
+        );
+        assert_eq!(
+            status(&server, "/admin", &hs).await,
+            refused(401, "wrong_algorithm")
+        );
+    }
+    let none = format!(
+        "{}.{}.",
+        b64(json!({"alg": "none", "kid": real_kid}).to_string()),
+        b64(payload.to_string())
+    );
+    assert_eq!(status(&server, "/admin", &none).await.0, 401);
+    // The refresh endpoint's kind: a provider's access token is never a refresh token.
+    let real_token = op.token("admin", "admin").await;
+    assert_eq!(
+        jwt.verify_refresh::<()>(&real_token).err(),
+        Some(axum_jwt::AuthError::WrongTokenType)
+    );
+    tokio::time::sleep(Duration::from_millis(50)).await;
+    assert_eq!(
+        contacted.load(Ordering::SeqCst),
+        0,
+        "a header URL was fetched"
+    );
+    op.stop().await;
+}
