@@ -15,6 +15,14 @@
 //! `JWT_MAX_LOGINS_PER_IDENTITY` (default 200), `REDIS_URL` (revocation in Redis; needs
 //! `--features redis`; `REDIS_ALLOW_EVICTING_POLICY=1` accepts a Redis whose
 //! `maxmemory-policy` is not `noeviction`).
+//!
+//! **As a resource server** behind an OpenID provider: with `JWT_OIDC_ISSUER` (discovery) or
+//! `JWT_JWKS_URL` / `JWT_JWKS_FILE` (with `JWT_ISSUER` optional) set, it verifies that
+//! provider's access tokens instead of minting its own. `JWT_AUDIENCE` is then required;
+//! `JWT_ROLES_CLAIM` is a JSON pointer (`/realm_access/roles`), `JWT_ALGORITHMS` a comma
+//! separated set (default `RS256`), `JWT_JWKS_MAX_AGE_SECS` (default 300) and
+//! `JWT_JWKS_COOLDOWN_SECS` (default 10) bound the key refreshes. It then serves `/health`,
+//! `/protected`, `/users`, `/admin`, `/staff`, `/greeting` and `/echo`, and no `/auth` routes.
 
 use std::net::SocketAddr;
 use std::time::Instant;
@@ -185,6 +193,18 @@ async fn protected(token: Token<Profile>) -> Response {
     .into_response()
 }
 
+/// `GET /protected` as a resource server: any valid access token of the provider.
+#[jwt_required]
+async fn provider_protected(token: Token) -> Json<Value> {
+    Json(json!({
+        "identity": token.identity(),
+        "scopes": token.scopes(),
+        "roles": token.roles().collect::<Vec<_>>(),
+        "issuer": token.issuer(),
+        "audience": token.audience(),
+    }))
+}
+
 /// `POST /echo`: the JSON body is only read once the token passed.
 #[jwt_required]
 async fn echo(token: Token, Json(body): Json<Value>) -> Json<Value> {
@@ -255,10 +275,35 @@ async fn log_requests(request: Request, next: Next) -> Response {
     response
 }
 
+/// Whether the environment names an identity provider: the quickstart is then a resource
+/// server that verifies the provider's tokens and mints none.
+fn resource_server() -> bool {
+    ["JWT_OIDC_ISSUER", "JWT_JWKS_URL", "JWT_JWKS_FILE"]
+        .iter()
+        .any(|v| std::env::var_os(v).is_some_and(|v| !v.is_empty()))
+}
+
 async fn configure() -> Result<Jwt, Box<dyn std::error::Error>> {
     let mut builder = JwtBuilder::from_env()?;
     if std::env::var_os("JWT_PRIVATE_CLAIM_PREFIX").is_none() {
         builder = builder.private_claim_prefix("quickstart");
+    }
+    if let Ok(url) = std::env::var("REDIS_URL") {
+        builder = with_redis(builder, &url).await?;
+    }
+    if resource_server() {
+        let jwt = builder.build()?;
+        // Discovery and the first keys now, so a misconfiguration shows at start. A provider
+        // that is down does not stop the service: guarded routes answer 503 until it is back.
+        match jwt.load_keys().await {
+            Ok(()) => tracing::info!("identity provider keys loaded"),
+            Err(error) => tracing::warn!(
+                %error,
+                "the identity provider's keys could not be loaded yet; guarded routes answer \
+                 503 keys_unavailable until they can"
+            ),
+        }
+        return Ok(jwt);
     }
     if !builder.has_key() {
         let mut secret = [0u8; 48];
@@ -268,9 +313,6 @@ async fn configure() -> Result<Jwt, Box<dyn std::error::Error>> {
              survive a restart. Set JWT_SECRET (32+ bytes) in production."
         );
         builder = builder.secret(secret);
-    }
-    if let Ok(url) = std::env::var("REDIS_URL") {
-        builder = with_redis(builder, &url).await?;
     }
     Ok(builder.build()?)
 }
@@ -299,6 +341,18 @@ async fn with_redis(_: JwtBuilder, _: &str) -> Result<JwtBuilder, Box<dyn std::e
 }
 
 fn app(jwt: &Jwt) -> Router {
+    if resource_server() {
+        return Router::new()
+            .route("/health", get(health))
+            .route("/protected", get(provider_protected))
+            .route("/echo", post(echo))
+            .route("/admin", get(admin))
+            .route("/users", get(users))
+            .route("/staff", get(staff))
+            .route("/greeting", get(greeting))
+            .layer(jwt.layer())
+            .layer(middleware::from_fn(log_requests));
+    }
     Router::new()
         .route("/health", get(health))
         .route("/protected", get(protected))

@@ -564,3 +564,120 @@ async fn forged_tokens_are_refused_and_header_urls_are_never_fetched() {
     );
     op.stop().await;
 }
+
+/// A hostile or broken "provider" (a listener of the test's own, since a real provider does
+/// not misbehave on request): every bad answer is a clear `load_keys` error and a 503 for
+/// guarded requests, never a 500, a hang or an unbounded read.
+#[tokio::test]
+async fn bad_provider_answers_fail_closed_with_a_clear_error() {
+    use axum::response::IntoResponse;
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+    // A chunked body without a length that never ends (bounded at 50 MB by the writer).
+    let endless = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let endless_addr = endless.local_addr().expect("addr");
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = endless.accept().await {
+            tokio::spawn(async move {
+                let mut request = [0u8; 4096];
+                let _ = socket.read(&mut request).await;
+                let head = "HTTP/1.1 200 OK\r\ncontent-type: application/json\r\ntransfer-encoding: chunked\r\n\r\n";
+                if socket.write_all(head.as_bytes()).await.is_err() {
+                    return;
+                }
+                let chunk = format!("{:x}\r\n{}\r\n", 64 * 1024, " ".repeat(64 * 1024));
+                for _ in 0..800 {
+                    if socket.write_all(chunk.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+
+    let port = free_port();
+    let base = format!("http://127.0.0.1:{port}");
+    let discovery = |name: &str, jwks_uri: String| {
+        json!({"issuer": format!("{base}/{name}"), "jwks_uri": jwks_uri}).to_string()
+    };
+    let huge = vec![b' '; 50 * 1024 * 1024];
+    let router = Router::new()
+        .route(
+            "/bad-json/.well-known/openid-configuration",
+            get(|| async { "{not json" }),
+        )
+        .route(
+            "/huge/.well-known/openid-configuration",
+            get(move || async move { huge.clone().into_response() }),
+        )
+        .route(
+            "/slow/.well-known/openid-configuration",
+            get(|| async {
+                tokio::time::sleep(Duration::from_secs(10)).await;
+                "{}"
+            }),
+        )
+        .route("/other-issuer/.well-known/openid-configuration", {
+            let body = json!({"issuer": "https://evil.example", "jwks_uri": format!("{base}/x")})
+                .to_string();
+            get(move || async move { body })
+        })
+        .route("/plain-http/.well-known/openid-configuration", {
+            let body = discovery("plain-http", "http://idp.example.com/jwks".into());
+            get(move || async move { body })
+        })
+        .route("/no-keys/.well-known/openid-configuration", {
+            let body = discovery("no-keys", format!("{base}/no-keys/jwks"));
+            get(move || async move { body })
+        })
+        .route(
+            "/no-keys/jwks",
+            get(|| async { r#"{"keys":[{"kty":"oct","k":"c2VjcmV0"}]}"# }),
+        )
+        .route("/endless/.well-known/openid-configuration", {
+            let body = discovery("endless", format!("http://{endless_addr}/jwks"));
+            get(move || async move { body })
+        });
+    let listener = tokio::net::TcpListener::bind(("127.0.0.1", port))
+        .await
+        .expect("bind");
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+
+    for (name, expected) in [
+        ("bad-json", "not a JSON object"),
+        ("missing", "answered 404"),
+        ("huge", "more than 262144 bytes"),
+        ("slow", "timed out"),
+        ("other-issuer", "names the issuer"),
+        ("plain-http", "https only"),
+        ("no-keys", "no usable signing key"),
+        ("endless", "more than 262144 bytes"),
+    ] {
+        let issuer = format!("{base}/{name}");
+        let clock = ManualClock::starting_now();
+        let jwt = build(
+            discover(&issuer).fetch_timeout(Duration::from_millis(500)),
+            &clock,
+        );
+        let started = std::time::Instant::now();
+        let error = jwt.load_keys().await.expect_err(name).to_string();
+        assert!(error.contains(expected), "{name}: {error}");
+        assert!(
+            started.elapsed() < Duration::from_secs(3),
+            "{name}: bounded"
+        );
+        let server = serve_router(routes(&jwt)).await;
+        let token = forge_rs256(&json!({"alg": "RS256", "kid": "k"}), &issuer);
+        let reply = server.get_bearer("/users", &token).await;
+        assert_eq!(
+            (reply.status, reply.reason()),
+            (503, "keys_unavailable"),
+            "{name}"
+        );
+        assert_eq!(status(&server, "/health", "").await.0, 200);
+    }
+}

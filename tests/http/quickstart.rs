@@ -225,3 +225,59 @@ async fn quickstart_reads_its_configuration_from_the_environment() {
     );
     assert!(all.contains("JWT_ACCESS_TTL_SECS"), "{all}");
 }
+
+/// The quickstart as a resource server behind a real OpenID provider, configured from the
+/// environment alone: discovery at start, the provider's tokens through the same guards,
+/// no `/auth` routes.
+#[tokio::test]
+async fn quickstart_is_a_resource_server_behind_an_openid_provider() {
+    use crate::common::{KeyDir, OidcProvider, RESOURCE, oidc_available};
+    if !oidc_available() {
+        return;
+    }
+    let dir = KeyDir::new("quickstart");
+    let op = OidcProvider::start(&dir.generate("qs"), 0).await;
+    let issuer = op.issuer();
+    let q = spawn_example(
+        "quickstart",
+        &[
+            ("JWT_OIDC_ISSUER", &issuer),
+            ("JWT_AUDIENCE", RESOURCE),
+            ("JWT_ROLES_CLAIM", "/realm_access/roles"),
+        ],
+    );
+    let s = q.server();
+    let reader = op.token("reader", "user:read orders:read").await;
+    let admin = op.token("admin", "admin user:read").await;
+
+    let reply = s.get_bearer("/protected", &reader).await;
+    assert_eq!(reply.status, 200, "{reply:?}");
+    assert_eq!(reply.body["identity"], "reader");
+    assert_eq!(
+        reply.body["scopes"],
+        serde_json::json!(["user:read", "orders:read"])
+    );
+    assert_eq!(reply.body["roles"], serde_json::json!(["USER"]));
+    assert_eq!(reply.body["issuer"], issuer.as_str());
+    assert_eq!(s.get_bearer("/users", &reader).await.status, 200);
+    let reply = s.get_bearer("/admin", &reader).await;
+    assert_eq!((reply.status, reply.reason()), (403, "insufficient_scope"));
+    assert_eq!(s.get_bearer("/admin", &admin).await.status, 200);
+    assert_eq!(s.get_bearer("/staff", &admin).await.status, 200);
+    let reply = s.get_bearer("/staff", &reader).await;
+    assert_eq!((reply.status, reply.reason()), (403, "role_not_allowed"));
+    let reply = s.get_with("/protected", &[]).await;
+    assert_eq!((reply.status, reply.reason()), (401, "missing_token"));
+    for path in ["/auth", "/auth/refresh", "/auth/verify", "/auth/me"] {
+        assert_eq!(s.get_with(path, &[]).await.status, 404, "{path}");
+    }
+    assert!(
+        q.lines()
+            .iter()
+            .any(|l| l.contains("identity provider keys loaded")),
+        "discovery at start"
+    );
+    assert_eq!(op.counts().await, (1, 1));
+    drop(q);
+    op.stop().await;
+}

@@ -136,6 +136,21 @@ fn max_age(value: &str) -> Option<Duration> {
     age
 }
 
+/// A client error with its causes ("error sending request" alone says little).
+fn describe(e: &reqwest::Error) -> String {
+    if e.is_timeout() {
+        return "timed out".to_owned();
+    }
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(cause) = source {
+        text.push_str(": ");
+        text.push_str(&cause.to_string());
+        source = cause.source();
+    }
+    text
+}
+
 #[derive(Deserialize)]
 struct Discovery {
     issuer: String,
@@ -147,7 +162,7 @@ impl Fetcher {
         let parsed = check_url(url, self.policy.allow_plain_http)?;
         let unreachable = |e: reqwest::Error| KeysError::Unreachable {
             url: url.to_owned(),
-            reason: e.without_url().to_string(),
+            reason: describe(&e),
         };
         let max = self.policy.max_bytes;
         let too_large = || KeysError::TooLarge {

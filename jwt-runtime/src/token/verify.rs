@@ -242,15 +242,6 @@ impl Verifier {
         if header_b64.is_empty() || payload_b64.is_empty() {
             return Err(AuthError::Malformed("the token header or payload is empty").into());
         }
-        // B3/B4: the signature segment, decoded once whichever key checks it.
-        if signature_b64.is_empty() || signature_b64.len() > MAX_SIGNATURE_B64 {
-            return Err(AuthError::BadSignature.into());
-        }
-        let mut signature = [0u8; MAX_SIGNATURE_BYTES];
-        let signature_len = URL_SAFE_NO_PAD
-            .decode_slice(signature_b64, &mut signature)
-            .map_err(|_| AuthError::BadSignature)?;
-        let signature = &signature[..signature_len];
         let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
         let claims = match self.route(header_b64, payload_b64)? {
             Route::Own(header_kind) => {
@@ -261,6 +252,8 @@ impl Verifier {
                     Some(kind) => Some(kind),
                     None => check_header(own.key.alg_name(), header_b64)?,
                 };
+                let mut buffer = [0u8; MAX_SIGNATURE_BYTES];
+                let signature = decode_signature(signature_b64, &mut buffer)?;
                 if !own
                     .key
                     .verify(signature_b64, signature, signing_input.as_bytes())
@@ -278,7 +271,6 @@ impl Verifier {
                 i,
                 token,
                 (header_b64, payload_b64, signature_b64),
-                signature,
                 kind,
                 now,
             )?,
@@ -325,7 +317,6 @@ impl Verifier {
         i: usize,
         token: &str,
         (header_b64, payload_b64, signature_b64): (&str, &str, &str),
-        signature: &[u8],
         kind: TokenKind,
         now: u64,
     ) -> Result<Claims<C>, Stop> {
@@ -346,6 +337,8 @@ impl Verifier {
             Err(missing) if provider.refreshes() => return Err(Stop::Keys(i, missing)),
             Err(missing) => return Err(missing.error().into()),
         };
+        let mut buffer = [0u8; MAX_SIGNATURE_BYTES];
+        let signature = decode_signature(signature_b64, &mut buffer)?;
         let verified = key.verifier_for(alg).is_some_and(|v| {
             v.verify(
                 signature_b64,
@@ -390,6 +383,21 @@ impl Stop {
             Stop::Keys(_, missing) => missing.error(),
         }
     }
+}
+
+/// B3/B4: the signature segment, decoded into `buffer` (on the stack); a segment longer than
+/// the largest signature cannot verify.
+fn decode_signature<'b>(
+    signature_b64: &str,
+    buffer: &'b mut [u8; MAX_SIGNATURE_BYTES],
+) -> Result<&'b [u8], AuthError> {
+    if signature_b64.is_empty() || signature_b64.len() > MAX_SIGNATURE_B64 {
+        return Err(AuthError::BadSignature);
+    }
+    let len = URL_SAFE_NO_PAD
+        .decode_slice(signature_b64, buffer)
+        .map_err(|_| AuthError::BadSignature)?;
+    Ok(&buffer[..len])
 }
 
 /// The `iss` of a payload, read to choose a provider (and nothing else).

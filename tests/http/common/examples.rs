@@ -48,7 +48,7 @@ impl Drop for Example {
 }
 
 /// Starts an example binary on a free loopback port and returns it with the address it
-/// printed (`listening on http://ADDR`).
+/// printed (`listening on http://ADDR`; other URLs in its log are not its address).
 pub fn spawn_example(name: &str, env: &[(&str, &str)]) -> Example {
     use std::io::{BufRead, BufReader};
     let mut cmd = std::process::Command::new(example_binary(name));
@@ -68,7 +68,7 @@ pub fn spawn_example(name: &str, env: &[(&str, &str)]) -> Example {
     let lines = output.clone();
     std::thread::spawn(move || {
         for line in BufReader::new(stdout).lines().map_while(Result::ok) {
-            if let Some(rest) = line.split("http://").nth(1) {
+            if let Some(rest) = line.split("listening on http://").nth(1) {
                 let addr: String = rest
                     .chars()
                     .take_while(|c| c.is_ascii_digit() || *c == '.' || *c == ':')
