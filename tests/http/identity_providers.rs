@@ -681,3 +681,221 @@ async fn bad_provider_answers_fail_closed_with_a_clear_error() {
         assert_eq!(status(&server, "/health", "").await.0, 200);
     }
 }
+
+/// A provider whose keys are a JWKS file (the fixture's: `rsa-sig` is `rsa_private.pem`):
+/// the claim-shape rules, with tokens signed by the provider's own key.
+mod shape {
+    use super::*;
+
+    const ISSUER: &str = "https://idp.test";
+
+    fn provider() -> IdentityProvider {
+        IdentityProvider::jwks_file(fixture("jwks.json"))
+            .issuer(ISSUER)
+            .audience(RESOURCE)
+            .roles_claim("/realm_access/roles")
+    }
+
+    fn sign(header: Value, payload: Value) -> String {
+        let key = EncodingKey::from_rsa_pem(&fixture_bytes("rsa_private.pem")).expect("pem");
+        forge(
+            &header.to_string(),
+            &payload.to_string(),
+            &key,
+            Algorithm::RS256,
+        )
+    }
+
+    fn payload(extra: Value) -> Value {
+        let now = now();
+        let mut p = json!({
+            "iss": ISSUER, "sub": "svc", "aud": [RESOURCE, "other"], "iat": now,
+            "exp": now + 300, "scope": "user:read",
+        });
+        if let (Some(p), Some(extra)) = (p.as_object_mut(), extra.as_object()) {
+            for (k, v) in extra {
+                p.insert(k.clone(), v.clone());
+            }
+        }
+        p
+    }
+
+    fn at_jwt() -> Value {
+        json!({"alg": "RS256", "typ": "at+jwt", "kid": "rsa-sig"})
+    }
+
+    #[tokio::test]
+    async fn id_tokens_audiences_and_the_at_jwt_type() {
+        let jwt = Jwt::builder()
+            .identity_provider(provider())
+            .build()
+            .expect("builds");
+        let server = serve_router(routes(&jwt)).await;
+        let plain = json!({"alg": "RS256", "typ": "JWT", "kid": "rsa-sig"});
+        // aud as an array holding ours; no type claim, no jti.
+        assert_eq!(
+            status(&server, "/users", &sign(at_jwt(), payload(json!({})))).await,
+            ok()
+        );
+        assert_eq!(
+            status(&server, "/users", &sign(plain.clone(), payload(json!({})))).await,
+            ok()
+        );
+        // J6: an ID token (typ JWT with nonce or at_hash) is not an access token.
+        for extra in [json!({"nonce": "n"}), json!({"at_hash": "h"})] {
+            assert_eq!(
+                status(&server, "/users", &sign(plain.clone(), payload(extra))).await,
+                refused(401, "wrong_token_type")
+            );
+        }
+        // D7: aud is required and must hold ours.
+        for aud in [
+            json!(null),
+            json!("other"),
+            json!([]),
+            json!(["https://api.test/"]),
+        ] {
+            let p = payload(json!({ "aud": aud }));
+            let (code, _) = status(&server, "/users", &sign(at_jwt(), p)).await;
+            assert_eq!(code, 401, "{aud}");
+        }
+        let mut p = payload(json!({}));
+        p.as_object_mut().map(|o| o.remove("aud"));
+        assert_eq!(
+            status(&server, "/users", &sign(at_jwt(), p)).await,
+            refused(401, "wrong_audience")
+        );
+        // A refresh-typed header is never an access token.
+        let refresh = json!({"alg": "RS256", "typ": "refresh+jwt", "kid": "rsa-sig"});
+        assert_eq!(
+            status(&server, "/users", &sign(refresh, payload(json!({})))).await,
+            refused(401, "wrong_token_type")
+        );
+        // A roles claim of the wrong shape is a claim error, not an empty list.
+        let bad_roles = payload(json!({"realm_access": {"roles": "x"}}));
+        assert_eq!(
+            status(&server, "/staff", &sign(at_jwt(), bad_roles))
+                .await
+                .0,
+            403
+        );
+        let bad_roles = payload(json!({"realm_access": {"roles": [1]}}));
+        assert_eq!(
+            status(&server, "/staff", &sign(at_jwt(), bad_roles)).await,
+            refused(401, "invalid_claims")
+        );
+
+        // With the RFC 9068 type required, a plain JWT typ is refused.
+        let strict = Jwt::builder()
+            .identity_provider(provider().require_access_token_type(true))
+            .build()
+            .expect("builds");
+        let server = serve_router(routes(&strict)).await;
+        assert_eq!(
+            status(&server, "/users", &sign(plain, payload(json!({})))).await,
+            refused(401, "wrong_token_type")
+        );
+        assert_eq!(
+            status(&server, "/users", &sign(at_jwt(), payload(json!({})))).await,
+            ok()
+        );
+    }
+
+    #[tokio::test]
+    async fn a_token_without_jti_is_revoked_by_the_digest_of_its_payload() {
+        let jwt = Jwt::builder()
+            .identity_provider(provider())
+            .build()
+            .expect("builds");
+        let server = serve_router(routes(&jwt)).await;
+        let token = sign(at_jwt(), payload(json!({})));
+        assert_eq!(status(&server, "/users", &token).await, ok());
+        let verified = jwt.verify_access::<()>(&token).expect("valid");
+        assert!(verified.jti().starts_with('#'));
+        jwt.revoke(&verified).await.expect("revoked");
+        assert_eq!(
+            status(&server, "/users", &token).await,
+            refused(401, "revoked")
+        );
+        // F3: the same payload re-encoded with another header is still revoked; another
+        // payload is not.
+        let same_payload = sign(
+            json!({"alg": "RS256", "kid": "rsa-sig", "x": 1}),
+            payload(json!({})),
+        );
+        assert_eq!(
+            status(&server, "/users", &same_payload).await,
+            refused(401, "revoked")
+        );
+        let other = sign(at_jwt(), payload(json!({"sub": "svc2"})));
+        assert_eq!(status(&server, "/users", &other).await, ok());
+    }
+
+    #[tokio::test]
+    async fn own_tokens_and_a_provider_s_on_one_service() {
+        let jwt = Jwt::builder()
+            .secret(SECRET)
+            .identity_provider(provider())
+            .build()
+            .expect("builds");
+        let server = serve_router(routes(&jwt)).await;
+        let ours = jwt
+            .access_token("alice")
+            .scopes(["user:read"])
+            .sign()
+            .expect("signs");
+        assert_eq!(status(&server, "/users", &ours).await, ok());
+        assert_eq!(
+            status(&server, "/users", &sign(at_jwt(), payload(json!({})))).await,
+            ok()
+        );
+        // A provider-shaped token naming no known issuer is checked as ours: refused.
+        let foreign = sign(at_jwt(), payload(json!({"iss": "https://elsewhere.test"})));
+        assert_eq!(status(&server, "/users", &foreign).await.0, 401);
+    }
+
+    #[test]
+    fn provider_settings_are_checked_at_build() {
+        let err = |p: IdentityProvider| {
+            Jwt::builder()
+                .identity_provider(p)
+                .build()
+                .err()
+                .map(|e| e.to_string())
+                .unwrap_or_default()
+        };
+        assert!(err(IdentityProvider::jwks_file(fixture("jwks.json"))).contains("audience"));
+        assert!(err(provider().algorithms([Algorithm::HS256])).contains("public keys only"));
+        assert!(err(provider().algorithms([])).contains("algorithm"));
+        assert!(err(IdentityProvider::jwks("{}").audience("a")).contains("JWKS"));
+        assert!(err(provider().cooldown(Duration::from_secs(600))).contains("cooldown <= max_age"));
+        let unnamed = IdentityProvider::jwks_file(fixture("jwks.json")).audience("a");
+        let two = Jwt::builder()
+            .identity_provider(unnamed)
+            .identity_provider(provider())
+            .build();
+        assert!(two.err().is_some_and(|e| e.to_string().contains("issuer")));
+        let same = Jwt::builder()
+            .identity_provider(provider())
+            .identity_provider(provider())
+            .build();
+        assert!(
+            same.err()
+                .is_some_and(|e| e.to_string().contains("share one issuer"))
+        );
+        let insecure = Jwt::builder()
+            .identity_provider(IdentityProvider::discover("http://idp.example.com").audience("a"))
+            .build();
+        assert!(
+            insecure
+                .err()
+                .is_some_and(|e| e.to_string().contains("https only"))
+        );
+        // Minting needs a key of our own.
+        let verify_only = Jwt::builder()
+            .identity_provider(provider())
+            .build()
+            .expect("builds");
+        assert!(verify_only.access_token("a").sign().is_err());
+    }
+}
