@@ -78,3 +78,30 @@ for alg in ["hs256", "rs256", "ps256", "es256", "eddsa"]:
         ["floor_hmac_only", "floor_signature_only"], "axum_jwt_token_cache_hit")
 row("RS256 sign", "sign_rs256", "axum_jwt", "jsonwebtoken_encode", ["floor_signature_only"],
     None)
+
+
+def jwks_row():
+    """The provider's token with JWKS keys against our own with a static key, same run."""
+    ratio, static, jwks, hit = [], [], [], []
+    for run in runs:
+        st = median_us(run, "verify_rs256_jwks", "static_key")
+        jw = median_us(run, "verify_rs256_jwks", "jwks_url_key")
+        if st is None or jw is None:
+            continue
+        static.append(st)
+        jwks.append(jw)
+        ratio.append(jw / st)
+        hit.append(median_us(run, "verify_rs256_jwks", "jwks_url_key_cache_hit"))
+    if not ratio:
+        return
+    m = over_runs
+    hit_text = "—" if m(hit) is None else f"{m(hit):.3f} µs"
+    print()
+    print("| RS256, keys | static key (ours) | JWKS URL key (a provider's token) | ratio "
+          "| ratio range | JWKS, repeat token |")
+    print("|---|---|---|---|---|---|")
+    print(f"| verify | {m(static):.3f} µs | {m(jwks):.3f} µs | {m(ratio):.3f} "
+          f"| {min(ratio):.3f}–{max(ratio):.3f} | {hit_text} |")
+
+
+jwks_row()

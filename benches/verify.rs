@@ -10,6 +10,9 @@
 //! verified before (the cache is on by default); `axum_jwt_token_cache_hit_1000_tokens` reads
 //! 1,000 cached tokens in turn.
 //!
+//! `verify_rs256_jwks` verifies an identity provider's token with keys from a JWKS URL, next
+//! to our own RS256 token with a static key.
+//!
 //! `cargo bench --bench verify`; the ratios are printed by `bench/ratios.py`.
 
 use std::hint::black_box;
@@ -320,5 +323,117 @@ fn bench_sign_rs256(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, bench_hs256, bench_asymmetric, bench_sign_rs256);
+/// An identity provider's RS256 access token (RFC 9068 shape, a `kid`), verified with keys
+/// fetched from a JWKS URL (a loopback server of the bench's own), next to our own RS256
+/// token verified with a static key in the same group: what choosing the key by `kid` from a
+/// refreshed set costs.
+fn bench_jwks_rs256(c: &mut Criterion) {
+    let jwks = fixture("jwks.json");
+    let (tx, rx) = std::sync::mpsc::channel();
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .expect("runtime");
+    let server = std::thread::spawn(move || {
+        let rt = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("runtime");
+        rt.block_on(async move {
+            let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+                .await
+                .expect("bind");
+            tx.send(listener.local_addr().expect("addr")).expect("send");
+            let app = axum::Router::new().route(
+                "/jwks",
+                axum::routing::get(move || async move { jwks.clone() }),
+            );
+            // Serves until the process ends.
+            let _ = axum::serve(listener, app).await;
+        })
+    });
+    let addr = rx.recv().expect("server address");
+    let provider = |cache| {
+        let jwt = Jwt::builder()
+            .identity_provider(
+                axum_jwt::IdentityProvider::jwks_url(format!("http://{addr}/jwks"))
+                    .issuer("https://idp.test")
+                    .audience(AUDIENCE)
+                    .roles_claim("/realm_access/roles")
+                    .max_age(std::time::Duration::from_secs(3600))
+                    .outage_limit(std::time::Duration::from_secs(3600)),
+            )
+            .token_cache(cache)
+            .build()
+            .expect("config");
+        runtime.block_on(jwt.load_keys()).expect("keys");
+        jwt
+    };
+    let (jwks_jwt, jwks_cached) = (provider(0), provider(DEFAULT_TOKEN_CACHE));
+    let key = EncodingKey::from_rsa_pem(&fixture("rsa_private.pem")).expect("key");
+    let mut header = Header::new(Algorithm::RS256);
+    header.typ = Some("at+jwt".into());
+    header.kid = Some("rsa-sig".into());
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let claims = serde_json::json!({
+        "iss": "https://idp.test", "sub": "alice", "aud": AUDIENCE, "iat": now,
+        "exp": now + 7200, "jti": "f.j", "scope": "user:read orders:read:write",
+        "realm_access": {"roles": ["USER"]},
+    });
+    let provider_token = jsonwebtoken::encode(&header, &claims, &key).expect("sign");
+    let static_jwt = ours(Algorithm::RS256, Some("rsa"), 0);
+    let own_token = token(&static_jwt);
+
+    let static_cached = ours(Algorithm::RS256, Some("rsa"), DEFAULT_TOKEN_CACHE);
+    let mut g = c.benchmark_group("verify_rs256_jwks");
+    g.bench_function("static_key", |b| {
+        b.iter(|| {
+            black_box(
+                static_jwt
+                    .verify_access::<()>(black_box(&own_token))
+                    .expect("valid"),
+            )
+        })
+    });
+    g.bench_function("static_key_cache_hit", |b| {
+        b.iter(|| {
+            black_box(
+                static_cached
+                    .verify_access::<()>(black_box(&own_token))
+                    .expect("valid"),
+            )
+        })
+    });
+    g.bench_function("jwks_url_key", |b| {
+        b.iter(|| {
+            black_box(
+                jwks_jwt
+                    .verify_access::<()>(black_box(&provider_token))
+                    .expect("valid"),
+            )
+        })
+    });
+    g.bench_function("jwks_url_key_cache_hit", |b| {
+        b.iter(|| {
+            black_box(
+                jwks_cached
+                    .verify_access::<()>(black_box(&provider_token))
+                    .expect("valid"),
+            )
+        })
+    });
+    g.finish();
+    drop(server);
+}
+
+criterion_group!(
+    benches,
+    bench_hs256,
+    bench_asymmetric,
+    bench_sign_rs256,
+    bench_jwks_rs256
+);
 criterion_main!(benches);

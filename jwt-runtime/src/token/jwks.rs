@@ -370,6 +370,23 @@ mod tests {
     }
 
     #[test]
+    fn jwks_keys_are_parsed_once_on_the_default_backend() {
+        let all = [Algorithm::RS256, Algorithm::ES256, Algorithm::EdDSA];
+        let set = KeySet::parse(&jwks(), &all, None).unwrap();
+        for (kid, alg) in [
+            ("rsa-sig", Algorithm::RS256),
+            ("ec-p256", Algorithm::ES256),
+            ("ed", Algorithm::EdDSA),
+        ] {
+            let Pick::Key(key) = set.pick(Some(kid), alg) else {
+                panic!("{kid}")
+            };
+            let verifier = key.verifier_for(alg).unwrap();
+            assert_eq!(verifier.is_prekeyed(), cfg!(feature = "aws-lc-rs"), "{kid}");
+        }
+    }
+
+    #[test]
     fn unchanged_keys_keep_their_identity_across_a_refresh() {
         let algs = [Algorithm::RS256];
         let first = KeySet::parse(&jwks(), &algs, None).unwrap();

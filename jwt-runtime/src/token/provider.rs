@@ -390,6 +390,14 @@ impl ProviderVerifier {
         })
     }
 
+    /// Whether a token naming `iss` is this provider's (any issuer, when none is set).
+    pub(crate) fn accepts_issuer(&self, iss: Option<&str>) -> bool {
+        match &self.rules.issuer {
+            Some(issuer) => iss == Some(issuer.as_str()),
+            None => true,
+        }
+    }
+
     /// The key set as of now, if usable.
     fn current(&self) -> Option<Arc<KeySet>> {
         match &self.keys {

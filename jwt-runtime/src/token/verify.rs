@@ -283,8 +283,10 @@ impl Verifier {
     }
 
     /// Chooses the configuration for a token: ours when its header is our exact bytes or
-    /// no provider is configured; otherwise by its `iss`, read (unverified, for this choice
-    /// only: B7) from the payload. An unknown `iss` never reaches a provider's keys.
+    /// no provider is configured; the provider when it is the only source of tokens (its
+    /// `iss` is checked after the signature, and before any refresh a missing key would
+    /// start); otherwise by its `iss`, read (unverified, for this choice only: B7) from the
+    /// payload. An unknown `iss` never reaches a provider's keys or network.
     fn route(&self, header_b64: &str, payload_b64: &str) -> Result<Route, AuthError> {
         if let Some(own) = &self.own {
             if let Some(kind) = own.headers.kind_of(header_b64) {
@@ -293,16 +295,14 @@ impl Verifier {
             if self.providers.is_empty() {
                 return Ok(Route::Own(None));
             }
+        } else if self.providers.len() == 1 {
+            return Ok(Route::Provider(0));
         }
-        let iss = decode_payload(payload_b64, |json| {
-            serde_json::from_slice::<IssuerOnly>(json)
-                .map(|p| p.iss.map(Cow::into_owned))
-                .map_err(|_| ParseError::Malformed)
-        })?;
-        let found = self.providers.iter().position(|p| match &p.rules.issuer {
-            Some(issuer) => iss.as_deref() == Some(issuer.as_str()),
-            None => true,
-        });
+        let iss = peek_issuer(payload_b64)?;
+        let found = self
+            .providers
+            .iter()
+            .position(|p| p.accepts_issuer(iss.as_deref()));
         match found {
             Some(i) => Ok(Route::Provider(i)),
             None if self.own.is_some() => Ok(Route::Own(None)),
@@ -334,7 +334,13 @@ impl Verifier {
         // C2: `jwk`, `jku`, `x5u`, `x5c` are never read; the key comes from the set only.
         let key = match provider.pick(header.kid.as_deref(), alg) {
             Ok(key) => key,
-            Err(missing) if provider.refreshes() => return Err(Stop::Keys(i, missing)),
+            // A refresh costs the provider a request: only for a token that names it.
+            Err(missing) if provider.refreshes() => {
+                if !provider.accepts_issuer(peek_issuer(payload_b64)?.as_deref()) {
+                    return Err(AuthError::WrongIssuer.into());
+                }
+                return Err(Stop::Keys(i, missing));
+            }
             Err(missing) => return Err(missing.error().into()),
         };
         let mut buffer = [0u8; MAX_SIGNATURE_BYTES];
@@ -405,6 +411,15 @@ fn decode_signature<'b>(
 struct IssuerOnly<'a> {
     #[serde(borrow, default)]
     iss: Option<Cow<'a, str>>,
+}
+
+/// The `iss` of a payload, unverified: only to choose a provider.
+fn peek_issuer(payload_b64: &str) -> Result<Option<String>, AuthError> {
+    decode_payload(payload_b64, |json| {
+        serde_json::from_slice::<IssuerOnly>(json)
+            .map(|p| p.iss.map(Cow::into_owned))
+            .map_err(|_| ParseError::Malformed)
+    })
 }
 
 /// Decodes the payload (on the stack when small) and hands its JSON to `parse`.

@@ -1,0 +1,74 @@
+//! Instruction counts of one RS256 verification, for `bench/verify_instructions.sh`: our own
+//! token with a static key against an identity provider's token with a key chosen by `kid`
+//! from a JWKS, under callgrind (deterministic, unlike wall time on a busy machine).
+//!
+//! `VERIFY_MODE=static|jwks VERIFY_COUNT=n` verifies the same token `n` times (the verified
+//! token cache off); the script runs two counts and divides the difference.
+
+use std::hint::black_box;
+
+use axum_jwt::{Algorithm, IdentityProvider, Jwt};
+use jsonwebtoken::{EncodingKey, Header};
+
+fn fixture(name: &str) -> Vec<u8> {
+    std::fs::read(format!(
+        "{}/tests/fixtures/{name}",
+        env!("CARGO_MANIFEST_DIR")
+    ))
+    .expect("fixture")
+}
+
+fn main() {
+    let mode = std::env::var("VERIFY_MODE").unwrap_or_else(|_| "static".into());
+    let count: usize = std::env::var("VERIFY_COUNT")
+        .ok()
+        .and_then(|n| n.parse().ok())
+        .unwrap_or(0);
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("clock")
+        .as_secs();
+    let (jwt, token) = if mode == "jwks" {
+        let jwt = Jwt::builder()
+            .identity_provider(
+                IdentityProvider::jwks(fixture("jwks.json"))
+                    .issuer("https://idp.test")
+                    .audience("api")
+                    .roles_claim("/realm_access/roles"),
+            )
+            .token_cache(0)
+            .build()
+            .expect("config");
+        let mut header = Header::new(Algorithm::RS256);
+        header.typ = Some("at+jwt".into());
+        header.kid = Some("rsa-sig".into());
+        let claims = serde_json::json!({
+            "iss": "https://idp.test", "sub": "alice", "aud": "api", "iat": now,
+            "exp": now + 7200, "jti": "f.j", "scope": "user:read orders:read:write",
+            "realm_access": {"roles": ["USER"]},
+        });
+        let key = EncodingKey::from_rsa_pem(&fixture("rsa_private.pem")).expect("key");
+        let token = jsonwebtoken::encode(&header, &claims, &key).expect("sign");
+        (jwt, token)
+    } else {
+        let jwt = Jwt::builder()
+            .algorithm(Algorithm::RS256)
+            .issuer("https://idp.test")
+            .audience("api")
+            .private_key_pem(fixture("rsa_private.pem"))
+            .public_key_pem(fixture("rsa_public.pem"))
+            .token_cache(0)
+            .build()
+            .expect("config");
+        let token = jwt
+            .access_token("alice")
+            .role("USER")
+            .scopes(["user:read", "orders:read:write"])
+            .sign()
+            .expect("sign");
+        (jwt, token)
+    };
+    for _ in 0..count {
+        black_box(jwt.verify_access::<()>(black_box(&token)).expect("valid"));
+    }
+}
