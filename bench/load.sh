@@ -22,6 +22,10 @@
 #
 # Usage: bench/load.sh [ROUNDS] (default 3). Request logging is off (RUST_LOG=warn) so the
 # figures measure authentication, not the terminal.
+#
+# LOAD_MODE=oidc runs the same routes with the quickstart as a resource server: a real
+# OpenID provider (tests/oidc/provider.mjs, panva's oidc-provider; `scripts/test` installs
+# it) on loopback, keys by discovery, RS256 access tokens by the client-credentials grant.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -46,12 +50,28 @@ tokens_file=$(mktemp)
 same_file=$(mktemp)
 wrk_out=$(mktemp)
 trap 'kill "${servers[@]}" 2>/dev/null || true; rm -f "$tokens_file" "$same_file" "$wrk_out"' EXIT
+mode=${LOAD_MODE:-own}
+mode_env=()
+if [ "$mode" = oidc ]; then
+    [ -d tests/oidc/node_modules/oidc-provider ] || (cd tests/oidc && npm ci --no-audit --no-fund --loglevel=error)
+    op_port=$(free_port)
+    op_keys=$(mktemp -u)
+    (cd tests/oidc && exec env PORT="$op_port" KEYS="$op_keys" node provider.mjs >/dev/null 2>&1) &
+    servers+=($!)
+    for _ in $(seq 1 100); do
+        curl -sf "http://127.0.0.1:$op_port/jwks" >/dev/null 2>&1 && break
+        sleep 0.1
+    done
+    issuer="http://127.0.0.1:$op_port"
+    mode_env=(JWT_OIDC_ISSUER="$issuer" JWT_AUDIENCE=https://api.test JWT_ROLES_CLAIM=/realm_access/roles)
+else
+    # 1,001 logins of one demo user below: allow them all (the default is 200 per identity).
+    mode_env=(JWT_SECRET="load-test-secret-of-at-least-32-bytes-long" JWT_MAX_LOGINS_PER_IDENTITY=1001)
+fi
 start() {
     local port=$1
     shift
-    # 1,001 logins of one demo user below: allow them all (the default is 200 per identity).
-    env "$@" JWT_SECRET="load-test-secret-of-at-least-32-bytes-long" RUST_LOG=warn \
-        JWT_MAX_LOGINS_PER_IDENTITY=1001 \
+    env "$@" "${mode_env[@]}" RUST_LOG=warn \
         BIND="127.0.0.1:$port" target/release/examples/quickstart >/dev/null 2>&1 &
     servers+=($!)
     for _ in $(seq 1 100); do
@@ -71,10 +91,16 @@ base="http://127.0.0.1:$port"
 off="http://127.0.0.1:$off_port"
 
 # 1,001 logins: one token for the single-token runs (and, 1,000 times over, for the control),
-# 1,000 for bench/tokens.lua.
-token=$(python3 - "$base" "$tokens_file" "$same_file" <<'PY'
-import json, sys, urllib.request
+# 1,000 for bench/tokens.lua. In oidc mode, 1,001 access tokens of the provider.
+token=$(python3 - "$base" "$tokens_file" "$same_file" "$mode" "${issuer:-}" <<'PY'
+import base64, json, sys, urllib.parse, urllib.request
 def login():
+    if sys.argv[4] == "oidc":
+        req = urllib.request.Request(sys.argv[5] + "/token",
+            data=urllib.parse.urlencode({"grant_type": "client_credentials",
+                "scope": "user:read orders:read", "resource": "https://api.test"}).encode(),
+            headers={"authorization": "Basic " + base64.b64encode(b"reader:reader-secret").decode()})
+        return json.load(urllib.request.urlopen(req))["access_token"]
     req = urllib.request.Request(sys.argv[1] + "/auth",
         data=json.dumps({"username": "alice", "password": "alice-password"}).encode(),
         headers={"content-type": "application/json"})
@@ -131,7 +157,10 @@ run() {
 }
 
 # The cache-off server's own login: a login lives in the revocation store of the server that
-# recorded it.
+# recorded it. A provider's token is good at both.
+if [ "$mode" = oidc ]; then
+    off_token=$token
+else
 off_token=$(python3 - "$off" <<'PY'
 import json, sys, urllib.request
 req = urllib.request.Request(sys.argv[1] + "/auth",
@@ -140,6 +169,7 @@ req = urllib.request.Request(sys.argv[1] + "/auth",
 print(json.load(urllib.request.urlopen(req))["access_token"])
 PY
 )
+fi
 
 routes="health health_hdr protected users many_health many_protected same_health same_protected off_health_hdr off_protected off_users"
 declare -A rps p99 cpu
@@ -169,6 +199,7 @@ for r in $(seq 1 "$rounds"); do
     done
 done
 
+echo "tokens: $mode (LOAD_MODE)"
 args=()
 for route in $routes; do args+=("${rps[$route]}" "${p99[$route]}" "${cpu[$route]}"); done
 python3 - "$(nproc)" "$routes" "${args[@]}" <<'PY'

@@ -801,6 +801,42 @@ mod shape {
         );
     }
 
+    /// A provider's own claims, read typed.
+    #[derive(axum_jwt::PrivateClaims)]
+    struct ClientClaims {
+        client_id: String,
+        tenant: Option<u32>,
+    }
+
+    #[jwt_required]
+    async fn client(token: Token<ClientClaims>) -> axum::Json<Value> {
+        let c = token.private_claims();
+        axum::Json(json!({"client_id": c.client_id, "tenant": c.tenant}))
+    }
+
+    #[tokio::test]
+    async fn typed_claims_read_the_provider_s_own_claims() {
+        // Our private claim prefix does not apply to a provider's claims.
+        let jwt = Jwt::builder()
+            .private_claim_prefix("app")
+            .identity_provider(provider())
+            .build()
+            .expect("builds");
+        let router = Router::new()
+            .route("/client", get(client))
+            .layer(jwt.layer());
+        let server = serve_router(router).await;
+        let token = sign(at_jwt(), payload(json!({"client_id": "shop", "tenant": 7})));
+        let reply = server.get_bearer("/client", &token).await;
+        assert_eq!(reply.status, 200, "{reply:?}");
+        assert_eq!(reply.body, json!({"client_id": "shop", "tenant": 7}));
+        let missing = sign(at_jwt(), payload(json!({"tenant": 7})));
+        assert_eq!(
+            status(&server, "/client", &missing).await,
+            refused(401, "invalid_private_claims")
+        );
+    }
+
     #[tokio::test]
     async fn a_token_without_jti_is_revoked_by_the_digest_of_its_payload() {
         let jwt = Jwt::builder()

@@ -84,6 +84,9 @@ impl Default for RefreshPolicy {
 /// identity from `sub` (or [`identity_claim`](IdentityProvider::identity_claim)); roles from
 /// the JSON pointer of [`roles_claim`](IdentityProvider::roles_claim). A token whose `typ` is
 /// not `at+jwt` and that carries `nonce` or `at_hash` is an ID token, never accepted.
+/// `Token<C>` reads the provider's own claims into a `#[derive(PrivateClaims)]` type, by
+/// their top-level names (the private claim prefix and custom claims of our own tokens do not
+/// apply); the service's leeway does.
 ///
 /// ```
 /// use jwt_runtime::{IdentityProvider, Jwt};
@@ -357,14 +360,16 @@ impl ProviderVerifier {
         if let Some(identity) = &provider.identity_claim {
             names.identity.clone_from(identity);
         }
+        // The provider's claims are its own: top-level private claims (no prefix), none of
+        // the custom claims our tokens carry. The leeway and expiry rule are the service's.
         let rules = ClaimRules {
             names,
-            prefix: own.prefix.clone(),
+            prefix: None,
             leeway: own.leeway,
             issuer: provider.issuer.clone(),
             audience: provider.audience.clone(),
             verify_exp: own.verify_exp,
-            custom: own.custom.clone(),
+            custom: Vec::new(),
         };
         rules.validate()?;
         let keys = match &provider.keys {
