@@ -49,7 +49,8 @@ tick_ns=$((1000000000 / $(getconf CLK_TCK)))
 tokens_file=$(mktemp)
 same_file=$(mktemp)
 wrk_out=$(mktemp)
-trap 'kill "${servers[@]}" 2>/dev/null || true; rm -f "$tokens_file" "$same_file" "$wrk_out"' EXIT
+op_pid="" op_keys=""
+trap 'kill "${servers[@]}" $op_pid 2>/dev/null || true; rm -f "$tokens_file" "$same_file" "$wrk_out" $op_keys' EXIT
 mode=${LOAD_MODE:-own}
 mode_env=()
 if [ "$mode" = oidc ]; then
@@ -57,7 +58,7 @@ if [ "$mode" = oidc ]; then
     op_port=$(free_port)
     op_keys=$(mktemp -u)
     (cd tests/oidc && exec env PORT="$op_port" KEYS="$op_keys" node provider.mjs >/dev/null 2>&1) &
-    servers+=($!)
+    op_pid=$!
     for _ in $(seq 1 100); do
         curl -sf "http://127.0.0.1:$op_port/jwks" >/dev/null 2>&1 && break
         sleep 0.1

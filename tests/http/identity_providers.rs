@@ -380,6 +380,36 @@ async fn an_unknown_kid_flood_makes_one_fetch_per_cooldown() {
         after.1 - before.1 <= 1,
         "at most one JWKS fetch for the whole flood within one cooldown: {before:?} -> {after:?}"
     );
+
+    // Without a cooldown, the refreshes are still single-flight: requests that arrive while
+    // a fetch is in flight wait for that one instead of starting their own.
+    let eager = build(discover(&op.issuer()).cooldown(Duration::ZERO), &clock);
+    eager.load_keys().await.expect("keys");
+    let server = Arc::new(serve_router(routes(&eager)).await);
+    let before = op.counts().await.1;
+    let mut handles = Vec::new();
+    for worker in 0..50 {
+        let server = server.clone();
+        let issuer = op.issuer();
+        handles.push(tokio::spawn(async move {
+            for i in 0..10 {
+                let kid = format!("eager-{worker}-{i}");
+                let t = forge_rs256(&json!({"alg": "RS256", "kid": kid}), &issuer);
+                assert_eq!(
+                    status(&server, "/users", &t).await,
+                    refused(401, "unknown_key")
+                );
+            }
+        }));
+    }
+    for h in handles {
+        h.await.expect("worker");
+    }
+    let fetches = op.counts().await.1 - before;
+    assert!(
+        (1..=100).contains(&fetches),
+        "500 unknown-kid requests, 50 at a time, shared their fetches: {fetches}"
+    );
     op.stop().await;
 }
 

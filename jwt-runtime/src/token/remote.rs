@@ -275,6 +275,16 @@ struct State {
     last_error: Option<KeysError>,
 }
 
+/// Ends a fetch: clears the in-flight flag and wakes the requests waiting for it.
+struct Finish<'a>(&'a RemoteKeys);
+
+impl Drop for Finish<'_> {
+    fn drop(&mut self) {
+        self.0.in_flight.store(false, Ordering::Release);
+        self.0.done.send_modify(|n| *n = n.wrapping_add(1));
+    }
+}
+
 /// A provider's fetched keys and the machinery that refreshes them.
 pub(crate) struct RemoteKeys {
     fetcher: Fetcher,
@@ -351,12 +361,30 @@ impl RemoteKeys {
         set.filter(|_| now < usable_until)
     }
 
+    /// Whether the cooldown since the last fetch started has passed at `now`.
+    fn cooled_down(st: &State, now: u64, cooldown: u64) -> bool {
+        st.last_start_ms
+            .is_none_or(|last| now >= last.saturating_add(cooldown))
+    }
+
     /// Starts a fetch in the background unless one is in flight or the cooldown since the
-    /// last one has not passed. Returns whether a fetch is now in flight.
+    /// last one has not passed. Returns whether a fetch is now in flight. Requests that find
+    /// the cooldown running pay one read lock, never the write lock.
     fn start(self: &Arc<Self>, now: u64) -> bool {
         let Ok(runtime) = tokio::runtime::Handle::try_current() else {
             return false;
         };
+        let cooldown = ms(self.policy().cooldown);
+        if self.in_flight.load(Ordering::Acquire) {
+            return true;
+        }
+        if !self
+            .state
+            .read()
+            .is_ok_and(|st| Self::cooled_down(&st, now, cooldown))
+        {
+            return false;
+        }
         if self
             .in_flight
             .compare_exchange(false, true, Ordering::AcqRel, Ordering::Acquire)
@@ -364,12 +392,9 @@ impl RemoteKeys {
         {
             return true;
         }
-        let cooldown = ms(self.policy().cooldown);
         let allowed = match self.state.write() {
             Ok(mut st) => {
-                let allowed = st
-                    .last_start_ms
-                    .is_none_or(|last| now >= last.saturating_add(cooldown));
+                let allowed = Self::cooled_down(&st, now, cooldown);
                 if allowed {
                     st.last_start_ms = Some(now);
                 }
@@ -387,6 +412,8 @@ impl RemoteKeys {
     }
 
     async fn run(self: Arc<Self>) {
+        // Whatever happens to this task (even a panic), the flight ends and waiters wake.
+        let _finish = Finish(&self);
         let result = self.fetcher.fetch().await;
         // Keys are parsed outside the lock; unchanged keys keep their identity.
         let previous = self.state.read().ok().and_then(|st| st.set.clone());
@@ -417,8 +444,6 @@ impl RemoteKeys {
                 }
             }
         }
-        self.in_flight.store(false, Ordering::Release);
-        self.done.send_modify(|n| *n = n.wrapping_add(1));
     }
 
     /// Starts a refresh if the cooldown allows (or joins the one in flight) and waits for it,
