@@ -312,7 +312,7 @@ pub(crate) struct ProviderVerifier {
 
 impl ProviderVerifier {
     /// Checks the provider's settings and loads a fixed key set. `own` is the service's own
-    /// claim rules (leeway and custom claims apply to every token).
+    /// claim rules: their leeway and expiry rule apply to the provider's tokens too.
     pub(crate) fn new(
         provider: IdentityProvider,
         own: &ClaimRules,
