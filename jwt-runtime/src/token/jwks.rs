@@ -140,7 +140,7 @@ impl KeySet {
     }
 
     /// The number of usable keys.
-    #[cfg(any(test, feature = "oidc"))]
+    #[cfg(test)]
     pub(crate) fn len(&self) -> usize {
         self.keys.len()
     }
@@ -322,9 +322,135 @@ mod tests {
         assert_eq!(rsa_modulus_bits(&der), Some(2048));
         let small = rsa_public_key_der(&[0, 0, 0x7f], &[3]);
         assert_eq!(small, [0x30, 0x06, 0x02, 0x01, 0x7f, 0x02, 0x01, 0x03]);
-        let mut len = Vec::new();
-        der_length(0x1234, &mut len);
-        assert_eq!(len, [0x82, 0x12, 0x34]);
+        for (len, encoded) in [
+            (0x7f, &[0x7f][..]),
+            (0x80, &[0x81, 0x80]),
+            (0xff, &[0x81, 0xff]),
+            (0x100, &[0x82, 0x01, 0x00]),
+            (0x1234, &[0x82, 0x12, 0x34]),
+        ] {
+            let mut out = Vec::new();
+            der_length(len, &mut out);
+            assert_eq!(out, encoded, "{len:#x}");
+        }
+        // A leading zero is dropped, and one is added when the high bit is set.
+        let mut out = Vec::new();
+        der_uint(&[0, 0, 0x80, 1], &mut out);
+        assert_eq!(out, [0x02, 0x03, 0x00, 0x80, 0x01]);
+        let mut out = Vec::new();
+        der_uint(&[0, 0], &mut out);
+        assert_eq!(out, [0x02, 0x01, 0x00]);
+    }
+
+    /// A JWKS holding the fixture key `stem` once per declared algorithm.
+    fn declaring(kty: serde_json::Value, algs: &[&str]) -> Vec<u8> {
+        let keys: Vec<serde_json::Value> = algs
+            .iter()
+            .map(|alg| {
+                let mut key = kty.clone();
+                key["kid"] = (*alg).into();
+                key["alg"] = (*alg).into();
+                key
+            })
+            .collect();
+        serde_json::json!({ "keys": keys }).to_string().into_bytes()
+    }
+
+    #[test]
+    fn every_declared_algorithm_is_honoured() {
+        let doc: serde_json::Value = serde_json::from_slice(&jwks()).unwrap();
+        let by_kid = |kid: &str| {
+            doc["keys"]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|k| k["kid"] == kid)
+                .unwrap()
+                .clone()
+        };
+        let all = [
+            Algorithm::RS256,
+            Algorithm::RS384,
+            Algorithm::RS512,
+            Algorithm::PS256,
+            Algorithm::PS384,
+            Algorithm::PS512,
+            Algorithm::ES256,
+            Algorithm::ES384,
+            Algorithm::EdDSA,
+        ];
+        for (kid, algs) in [
+            (
+                "rsa-any",
+                &["RS256", "RS384", "RS512", "PS256", "PS384", "PS512"][..],
+            ),
+            ("ec-p256", &["ES256"]),
+            ("ec-p384", &["ES384"]),
+            ("ed", &["EdDSA"]),
+        ] {
+            let set = KeySet::parse(&declaring(by_kid(kid), algs), &all, None).unwrap();
+            assert_eq!(set.len(), algs.len(), "{kid}");
+            for declared in algs {
+                for alg in all {
+                    let name = crate::token::keys::alg_name(alg).unwrap();
+                    let found = matches!(set.pick(Some(declared), alg), Pick::Key(_));
+                    assert_eq!(
+                        found,
+                        name == *declared,
+                        "{kid} declaring {declared}, {name}"
+                    );
+                }
+            }
+        }
+        // An EC key of one curve never verifies the other curve's algorithm, undeclared.
+        let p384 = format!(r#"{{"keys":[{}]}}"#, by_kid("ec-p384"));
+        let set = KeySet::parse(p384.as_bytes(), &all, None).unwrap();
+        assert!(matches!(set.pick(None, Algorithm::ES384), Pick::Key(_)));
+        assert!(matches!(set.pick(None, Algorithm::ES256), Pick::Unknown));
+        // An EC key whose coordinates have the other curve's length is skipped.
+        let mut wrong = by_kid("ec-p384");
+        wrong["crv"] = "P-256".into();
+        let doc = format!(r#"{{"keys":[{wrong}]}}"#);
+        assert!(KeySet::parse(doc.as_bytes(), &all, None).is_err());
+        // Ed25519 under the EC key type is not an OKP key.
+        let mut ec_ed = by_kid("ed");
+        ec_ed["kty"] = "EC".into();
+        ec_ed["y"] = ec_ed["x"].clone();
+        let doc = format!(r#"{{"keys":[{ec_ed}]}}"#);
+        assert!(KeySet::parse(doc.as_bytes(), &all, None).is_err());
+    }
+
+    #[test]
+    fn a_refresh_that_changes_a_key_or_its_algorithms_replaces_it() {
+        let first = KeySet::parse(&jwks(), &[Algorithm::RS256], None).unwrap();
+        let Pick::Key(old) = first.pick(Some("rsa-any"), Algorithm::RS256) else {
+            panic!("rsa-any")
+        };
+        // Same kid and bytes, but now also PS256: a new key (new verifiers).
+        let wider =
+            KeySet::parse(&jwks(), &[Algorithm::RS256, Algorithm::PS256], Some(&first)).unwrap();
+        assert!(!wider.holds(old));
+        // Same kid, other bytes: a new key.
+        let doc: serde_json::Value = serde_json::from_slice(&jwks()).unwrap();
+        let mut swapped = doc.clone();
+        swapped["keys"][1]["n"] = doc["keys"][0]["n"].clone();
+        let swapped = KeySet::parse(
+            swapped.to_string().as_bytes(),
+            &[Algorithm::RS256],
+            Some(&first),
+        )
+        .unwrap();
+        assert!(!swapped.holds(old));
+        // Other kid, same bytes: a new key.
+        let mut renamed = doc.clone();
+        renamed["keys"][1]["kid"] = "renamed".into();
+        let renamed = KeySet::parse(
+            renamed.to_string().as_bytes(),
+            &[Algorithm::RS256],
+            Some(&first),
+        )
+        .unwrap();
+        assert!(!renamed.holds(old));
     }
 
     #[test]

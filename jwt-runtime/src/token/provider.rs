@@ -446,7 +446,7 @@ impl ProviderVerifier {
     pub(crate) async fn load(&self) -> Result<(), super::remote::KeysError> {
         match &self.keys {
             KeyHolder::Fixed(_) => Ok(()),
-            KeyHolder::Remote(remote) => remote.load().await.map(|_| ()),
+            KeyHolder::Remote(remote) => remote.load().await,
         }
     }
 

@@ -430,7 +430,7 @@ impl RemoteKeys {
                     let age = max_age
                         .unwrap_or(policy.max_age)
                         .clamp(policy.cooldown, policy.max_age);
-                    tracing::debug!(keys = set.len(), "axum-jwt: identity provider keys loaded");
+                    tracing::debug!("axum-jwt: identity provider keys loaded");
                     st.set = Some(Arc::new(set));
                     st.fresh_until_ms = now.saturating_add(ms(age));
                     st.usable_until_ms = now.saturating_add(ms(policy.outage_limit));
@@ -462,7 +462,7 @@ impl RemoteKeys {
 
     /// Fetches now, whatever the cooldown (joining a fetch in flight), and waits for it up to
     /// the fetch timeout: for start-up, where an application wants to know.
-    pub(crate) async fn load(self: &Arc<Self>) -> Result<usize, KeysError> {
+    pub(crate) async fn load(self: &Arc<Self>) -> Result<(), KeysError> {
         let mut finished = self.done.subscribe();
         if let Ok(mut st) = self.state.write() {
             st.last_start_ms = None;
@@ -477,7 +477,7 @@ impl RemoteKeys {
         })?;
         match (&st.last_error, &st.set) {
             (Some(error), _) => Err(error.clone()),
-            (None, Some(set)) => Ok(set.len()),
+            (None, Some(_)) => Ok(()),
             (None, None) => Err(KeysError::Unreachable {
                 url: String::new(),
                 reason: "no fetch could start (no async runtime)".into(),
