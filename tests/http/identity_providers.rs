@@ -897,6 +897,28 @@ mod shape {
         assert_eq!(status(&server, "/users", &other).await, ok());
     }
 
+    /// A provider's `jti` that looks like one of our login ids (`family.unique`) names no
+    /// login of ours: the token passes, and revoking it revokes that token alone.
+    #[tokio::test]
+    async fn a_provider_jti_with_dots_is_not_a_login_of_ours() {
+        let jwt = Jwt::builder()
+            .identity_provider(provider())
+            .build()
+            .expect("builds");
+        let server = serve_router(routes(&jwt)).await;
+        let first = sign(at_jwt(), payload(json!({"jti": "fam.one"})));
+        let second = sign(at_jwt(), payload(json!({"jti": "fam.two"})));
+        assert_eq!(status(&server, "/users", &first).await, ok());
+        assert_eq!(status(&server, "/users", &second).await, ok());
+        let verified = jwt.verify_access::<()>(&first).expect("valid");
+        jwt.revoke_login(&verified).await.expect("revoked");
+        assert_eq!(
+            status(&server, "/users", &first).await,
+            refused(401, "revoked")
+        );
+        assert_eq!(status(&server, "/users", &second).await, ok());
+    }
+
     #[tokio::test]
     async fn own_tokens_and_a_provider_s_on_one_service() {
         let jwt = Jwt::builder()

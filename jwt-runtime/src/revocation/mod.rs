@@ -224,7 +224,12 @@ impl<'a> TokenRef<'a> {
     /// The store's view of a verified token.
     pub(crate) fn of<C>(token: &'a Token<C>) -> Self {
         let refresh = token.kind() == TokenKind::Refresh;
-        let (family, generation) = parse_jti(token.jti(), refresh);
+        // An identity provider's `jti` names no login of ours, whatever its dots.
+        let (family, generation) = if token.inner.foreign {
+            (None, None)
+        } else {
+            parse_jti(token.jti(), refresh)
+        };
         TokenRef {
             issuer: token.issuer().unwrap_or(""),
             jti: token.jti(),
