@@ -750,6 +750,69 @@ mod tests {
     }
 
     #[test]
+    fn an_identity_provider_from_the_environment() {
+        let jwks = fixture("jwks.json");
+        let jwks = jwks.to_str().unwrap();
+        let jwt = env(&[
+            ("JWT_JWKS_FILE", jwks),
+            ("JWT_ISSUER", "https://idp.test"),
+            ("JWT_AUDIENCE", "api, other"),
+            ("JWT_ROLES_CLAIM", "/realm_access/roles"),
+            ("JWT_IDENTITY_CLAIM", "uid"),
+            ("JWT_ALGORITHMS", "RS256, ES256"),
+            ("JWT_REQUIRE_AT_JWT", "1"),
+        ])
+        .and_then(JwtBuilder::build)
+        .unwrap();
+        let p = &jwt.inner.verifier.providers()[0];
+        assert_eq!(p.rules.issuer.as_deref(), Some("https://idp.test"));
+        assert_eq!(p.rules.audience, ["api", "other"]);
+        assert_eq!(p.rules.names.identity, "uid");
+        assert_eq!(p.algorithms, [Algorithm::RS256, Algorithm::ES256]);
+        assert_eq!(p.roles_pointer.as_deref(), Some("/realm_access/roles"));
+        assert!(p.require_at_jwt);
+        // The issuer and audience went to the provider; no key of our own.
+        assert_eq!(jwt.inner.verifier.rules().issuer, None);
+        assert!(jwt.access_token("a").sign().is_err());
+        let var = |vars: &[(&str, &str)]| match env(vars).and_then(JwtBuilder::build).err() {
+            Some(ConfigError::InvalidEnv { var, .. }) => var,
+            other => format!("{other:?}"),
+        };
+        assert_eq!(var(&[("JWT_JWKS_FILE", jwks)]), "JWT_AUDIENCE");
+        assert_eq!(
+            var(&[("JWT_JWKS_FILE", jwks), ("JWT_JWKS_URL", "https://x/jwks")]),
+            "JWT_JWKS_FILE"
+        );
+        let base = [("JWT_JWKS_FILE", jwks), ("JWT_AUDIENCE", "api")];
+        for (extra, name) in [
+            (("JWT_ALGORITHMS", "RS256,rs512"), "JWT_ALGORITHMS"),
+            (("JWT_REQUIRE_AT_JWT", "yes"), "JWT_REQUIRE_AT_JWT"),
+            (("JWT_JWKS_COOLDOWN_SECS", "soon"), "JWT_JWKS_COOLDOWN_SECS"),
+        ] {
+            let mut vars = base.to_vec();
+            vars.push(extra);
+            assert_eq!(var(&vars), name);
+        }
+        #[cfg(not(feature = "oidc"))]
+        assert_eq!(
+            var(&[
+                ("JWT_OIDC_ISSUER", "https://idp.test"),
+                ("JWT_AUDIENCE", "a")
+            ]),
+            "JWT_OIDC_ISSUER"
+        );
+        #[cfg(feature = "oidc")]
+        assert_eq!(
+            var(&[
+                ("JWT_OIDC_ISSUER", "https://idp.test"),
+                ("JWT_ISSUER", "https://other.test"),
+                ("JWT_AUDIENCE", "a")
+            ]),
+            "JWT_ISSUER"
+        );
+    }
+
+    #[test]
     fn invalid_settings() {
         let b = || Jwt::builder().secret(SECRET);
         assert!(matches!(
