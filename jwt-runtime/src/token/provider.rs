@@ -218,7 +218,8 @@ impl IdentityProvider {
 
     /// The longest time fetched keys are used before a refresh (default 5 minutes); a
     /// shorter `Cache-Control: max-age` of the key document is honoured down to the
-    /// cooldown.
+    /// cooldown. This and the other refresh settings below apply to keys fetched over HTTP
+    /// (feature `oidc`); a JWKS given in full is never refreshed.
     pub fn max_age(mut self, max_age: Duration) -> Self {
         self.refresh.max_age = max_age;
         self
