@@ -710,6 +710,24 @@ async fn bad_provider_answers_fail_closed_with_a_clear_error() {
         );
         assert_eq!(status(&server, "/health", "").await.0, 200);
     }
+
+    // A request waits for the refresh it needs at most `refresh_wait`, however long the
+    // provider takes (here 10 s, within a 5 s fetch timeout).
+    let issuer = format!("{base}/slow");
+    let jwt = build(
+        discover(&issuer).refresh_wait(Duration::from_millis(300)),
+        &ManualClock::starting_now(),
+    );
+    let server = serve_router(routes(&jwt)).await;
+    let token = forge_rs256(&json!({"alg": "RS256", "kid": "k"}), &issuer);
+    let started = std::time::Instant::now();
+    let reply = server.get_bearer("/users", &token).await;
+    assert_eq!((reply.status, reply.reason()), (503, "keys_unavailable"));
+    assert!(
+        started.elapsed() < Duration::from_secs(3),
+        "the request waited {:?}",
+        started.elapsed()
+    );
 }
 
 /// A provider whose keys are a JWKS file (the fixture's: `rsa-sig` is `rsa_private.pem`):
