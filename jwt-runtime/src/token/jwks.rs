@@ -412,6 +412,20 @@ mod tests {
         wrong["crv"] = "P-256".into();
         let doc = format!(r#"{{"keys":[{wrong}]}}"#);
         assert!(KeySet::parse(doc.as_bytes(), &all, None).is_err());
+        // One coordinate of the wrong length is enough to skip the key.
+        for coordinate in ["x", "y"] {
+            let mut short = by_kid("ec-p256");
+            let other = if coordinate == "x" { "y" } else { "x" };
+            let half = short[other].as_str().unwrap()[..22].to_owned();
+            short[coordinate] = half.into();
+            let doc = format!(r#"{{"keys":[{short}]}}"#);
+            assert!(KeySet::parse(doc.as_bytes(), &all, None).is_err(), "{coordinate}");
+        }
+        // An OKP key is Ed25519 only when its curve says so, whatever the length of `x`.
+        let mut okp_p256 = by_kid("ed");
+        okp_p256["crv"] = "P-256".into();
+        let doc = format!(r#"{{"keys":[{okp_p256}]}}"#);
+        assert!(KeySet::parse(doc.as_bytes(), &all, None).is_err());
         // Ed25519 under the EC key type is not an OKP key.
         let mut ec_ed = by_kid("ed");
         ec_ed["kty"] = "EC".into();
