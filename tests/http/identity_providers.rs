@@ -915,6 +915,33 @@ mod shape {
         assert_eq!(status(&server, "/users", &other).await, ok());
     }
 
+    /// With a fixed key set, an unknown `kid` is final; a token naming another issuer is
+    /// refused for its issuer, as with fetched keys (where it must not start a fetch).
+    #[tokio::test]
+    async fn an_unknown_kid_in_a_fixed_set() {
+        let jwt = Jwt::builder()
+            .identity_provider(provider())
+            .build()
+            .expect("builds");
+        let server = serve_router(routes(&jwt)).await;
+        let header = json!({"alg": "RS256", "kid": "nope"});
+        assert_eq!(
+            status(&server, "/users", &sign(header.clone(), payload(json!({})))).await,
+            refused(401, "unknown_key")
+        );
+        let elsewhere = payload(json!({"iss": "https://elsewhere.test"}));
+        assert_eq!(
+            status(&server, "/users", &sign(header, elsewhere)).await,
+            refused(401, "wrong_issuer")
+        );
+        // Without a kid, two keys fit RS256 in the fixture set: never try both.
+        let no_kid = json!({"alg": "RS256", "typ": "at+jwt"});
+        assert_eq!(
+            status(&server, "/users", &sign(no_kid, payload(json!({})))).await,
+            refused(401, "unknown_key")
+        );
+    }
+
     /// A provider's `jti` that looks like one of our login ids (`family.unique`) names no
     /// login of ours: the token passes, and revoking it revokes that token alone.
     #[tokio::test]

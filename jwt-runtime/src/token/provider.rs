@@ -413,11 +413,6 @@ impl ProviderVerifier {
         }
     }
 
-    /// Whether the keys can be refreshed (a fixed set cannot: a miss is final).
-    pub(crate) fn refreshes(&self) -> bool {
-        !matches!(self.keys, KeyHolder::Fixed(_))
-    }
-
     /// The key a token's header names.
     pub(crate) fn pick(&self, kid: Option<&str>, alg: Algorithm) -> Result<Arc<SetKey>, Missing> {
         let set = self.current().ok_or(Missing::Keys)?;
