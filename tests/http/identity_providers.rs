@@ -318,6 +318,55 @@ async fn a_service_starts_while_the_provider_is_down() {
     op.stop().await;
 }
 
+/// The synchronous `Jwt::verify_access` cannot wait for keys, but it starts the fetch it
+/// needs (none yet, or an unknown `kid` once the cooldown passed), so a later call finds them.
+#[tokio::test]
+async fn a_synchronous_verification_starts_the_fetch_it_cannot_wait_for() {
+    if !oidc_available() {
+        return;
+    }
+    let dir = KeyDir::new("sync");
+    let old = dir.generate("old");
+    let new = dir.generate("new");
+    let op = OidcProvider::start(&old, 0).await;
+    let port = op.port;
+    let clock = ManualClock::starting_now();
+    let jwt = build(discover(&op.issuer()), &clock);
+    let token = op.token("reader", "user:read").await;
+    let eventually = |token: String| {
+        let jwt = jwt.clone();
+        async move {
+            for _ in 0..100 {
+                tokio::time::sleep(Duration::from_millis(20)).await;
+                if jwt.verify_access::<()>(&token).is_ok() {
+                    return true;
+                }
+            }
+            false
+        }
+    };
+    // No keys yet.
+    assert_eq!(
+        jwt.verify_access::<()>(&token).err(),
+        Some(axum_jwt::AuthError::KeysUnavailable)
+    );
+    assert!(eventually(token).await, "the first fetch never landed");
+    // Keys held and fresh, a token of a new key: the unknown kid starts a refresh.
+    op.stop().await;
+    let op = OidcProvider::start(&dir.combine("both", &[&new, &old]), port).await;
+    let token = op.token("reader", "user:read").await;
+    clock.advance(Duration::from_secs(2));
+    assert_eq!(
+        jwt.verify_access::<()>(&token).err(),
+        Some(axum_jwt::AuthError::UnknownKey)
+    );
+    assert!(
+        eventually(token).await,
+        "the refresh for the new kid never landed"
+    );
+    op.stop().await;
+}
+
 /// An RS256 token signed by the attacker's key (the test fixture), with `header` and a
 /// payload that would pass every claim check for the provider at `issuer`.
 fn forge_rs256(header: &Value, issuer: &str) -> String {

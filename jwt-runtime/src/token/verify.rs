@@ -673,6 +673,33 @@ mod token_cache {
         assert!(at(TokenKind::Access, iat).is_ok());
     }
 
+    /// A provider's token is kept too, and a hit is a hit while its key is in the set.
+    #[test]
+    fn a_provider_s_token_is_served_from_the_cache() {
+        use jsonwebtoken::{EncodingKey, Header};
+        let fixtures = concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/");
+        let jwt = Jwt::builder()
+            .identity_provider(
+                crate::IdentityProvider::jwks_file(format!("{fixtures}jwks.json"))
+                    .issuer("https://idp.test")
+                    .audience("api"),
+            )
+            .token_cache(100)
+            .build()
+            .unwrap();
+        let mut header = Header::new(jsonwebtoken::Algorithm::RS256);
+        header.kid = Some("rsa-sig".into());
+        let exp = jwt.inner.clock.now() + 300;
+        let claims =
+            serde_json::json!({"iss": "https://idp.test", "sub": "svc", "aud": "api", "exp": exp});
+        let pem = std::fs::read(format!("{fixtures}rsa_private.pem")).unwrap();
+        let key = EncodingKey::from_rsa_pem(&pem).unwrap();
+        let t = jsonwebtoken::encode(&header, &claims, &key).unwrap();
+        let first = jwt.verify_access::<()>(&t).unwrap();
+        let again = jwt.verify_access::<()>(&t).unwrap();
+        assert!(Arc::ptr_eq(&first.inner, &again.inner));
+    }
+
     #[test]
     fn only_tokens_that_verified_are_kept_and_other_claim_types_miss() {
         let jwt = Jwt::builder()
