@@ -381,7 +381,11 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         .map_err(|e| format!("BIND is not an address like 127.0.0.1:3000: {e}"))?;
     let listener = tokio::net::TcpListener::bind(bind).await?;
     let addr = listener.local_addr()?;
-    tracing::info!(algorithm = ?jwt.algorithm(), "quickstart listening on http://{addr}");
+    if resource_server() {
+        tracing::info!("quickstart (a resource server) listening on http://{addr}");
+    } else {
+        tracing::info!(algorithm = ?jwt.algorithm(), "quickstart listening on http://{addr}");
+    }
     axum::serve(listener, app(&jwt))
         .with_graceful_shutdown(async {
             let _ = tokio::signal::ctrl_c().await;
