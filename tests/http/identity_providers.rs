@@ -169,7 +169,6 @@ async fn keys_rotate_without_a_dropped_request_and_a_removed_key_is_refused_at_o
     let old = dir.generate("old");
     let new = dir.generate("new");
     let op = OidcProvider::start(&old, 0).await;
-    let port = op.port;
     let clock = ManualClock::starting_now();
     let jwt = build(discover(&op.issuer()), &clock);
     let server = serve_router(routes(&jwt)).await;
@@ -181,9 +180,7 @@ async fn keys_rotate_without_a_dropped_request_and_a_removed_key_is_refused_at_o
     }
 
     // Step 1: the provider signs with a new key and still publishes the old one.
-    op.stop().await;
-    let both = dir.combine("both", &[&new, &old]);
-    let op = OidcProvider::start(&both, port).await;
+    let op = op.restart(&dir.combine("both", &[&new, &old])).await;
     let token_new = op.token("reader", "user:read").await;
     assert_eq!(decode_part(&token_new, 0)["kid"], "new");
     // The unknown kid triggers one refresh (the cooldown since the first fetch has passed),
@@ -194,8 +191,7 @@ async fn keys_rotate_without_a_dropped_request_and_a_removed_key_is_refused_at_o
 
     // Step 2: the old key is removed. Once a refresh sees it gone, the old key's tokens are
     // refused from the next request on, the cached one included.
-    op.stop().await;
-    let op = OidcProvider::start(&new, port).await;
+    let op = op.restart(&new).await;
     clock.advance(Duration::from_secs(2));
     let stranger = forge_rs256(&json!({"alg": "RS256", "kid": "stranger"}), &op.issuer());
     assert_eq!(
@@ -219,14 +215,12 @@ async fn keys_refresh_in_the_background_after_their_max_age() {
     let old = dir.generate("old");
     let new = dir.generate("new");
     let op = OidcProvider::start(&old, 0).await;
-    let port = op.port;
     let clock = ManualClock::starting_now();
     let jwt = build(discover(&op.issuer()), &clock);
     let server = serve_router(routes(&jwt)).await;
     let token_old = op.token("reader", "user:read").await;
     assert_eq!(status(&server, "/users", &token_old).await, ok());
-    op.stop().await;
-    let op = OidcProvider::start(&new, port).await;
+    let op = op.restart(&new).await;
     // Past the max age, the next request still answers with the keys held (it does not
     // wait) and starts a refresh; once that refresh is in, the removed key is refused.
     clock.advance(Duration::from_secs(61));
@@ -329,7 +323,6 @@ async fn a_synchronous_verification_starts_the_fetch_it_cannot_wait_for() {
     let old = dir.generate("old");
     let new = dir.generate("new");
     let op = OidcProvider::start(&old, 0).await;
-    let port = op.port;
     let clock = ManualClock::starting_now();
     let jwt = build(discover(&op.issuer()), &clock);
     let token = op.token("reader", "user:read").await;
@@ -352,8 +345,7 @@ async fn a_synchronous_verification_starts_the_fetch_it_cannot_wait_for() {
     );
     assert!(eventually(token).await, "the first fetch never landed");
     // Keys held and fresh, a token of a new key: the unknown kid starts a refresh.
-    op.stop().await;
-    let op = OidcProvider::start(&dir.combine("both", &[&new, &old]), port).await;
+    let op = op.restart(&dir.combine("both", &[&new, &old])).await;
     let token = op.token("reader", "user:read").await;
     clock.advance(Duration::from_secs(2));
     assert_eq!(

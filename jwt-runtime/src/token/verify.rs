@@ -298,11 +298,9 @@ impl Verifier {
         } else if self.providers.len() == 1 {
             return Ok(Route::Provider(0));
         }
-        let iss = peek_issuer(payload_b64)?;
-        let found = self
-            .providers
-            .iter()
-            .position(|p| p.accepts_issuer(iss.as_deref()));
+        let found = peek_issuer(payload_b64, |iss| {
+            self.providers.iter().position(|p| p.accepts_issuer(iss))
+        })?;
         match found {
             Some(i) => Ok(Route::Provider(i)),
             None if self.own.is_some() => Ok(Route::Own(None)),
@@ -337,7 +335,7 @@ impl Verifier {
             // A refresh costs the provider a request: only for a token that names it. (A
             // fixed key set's refresh does nothing, and the retry answers the same.)
             Err(missing) => {
-                if !provider.accepts_issuer(peek_issuer(payload_b64)?.as_deref()) {
+                if !peek_issuer(payload_b64, |iss| provider.accepts_issuer(iss))? {
                     return Err(AuthError::WrongIssuer.into());
                 }
                 return Err(Stop::Keys(i, missing));
@@ -414,10 +412,11 @@ struct IssuerOnly<'a> {
 }
 
 /// The `iss` of a payload, unverified: only to choose a provider.
-fn peek_issuer(payload_b64: &str) -> Result<Option<String>, AuthError> {
+/// `with` sees it in place (no copy of the string).
+fn peek_issuer<T>(payload_b64: &str, with: impl FnOnce(Option<&str>) -> T) -> Result<T, AuthError> {
     decode_payload(payload_b64, |json| {
         serde_json::from_slice::<IssuerOnly>(json)
-            .map(|p| p.iss.map(Cow::into_owned))
+            .map(|p| with(p.iss.as_deref()))
             .map_err(|_| ParseError::Malformed)
     })
 }

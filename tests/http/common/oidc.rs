@@ -177,6 +177,14 @@ impl OidcProvider {
         self.server().get_with("/jwks", &[]).await.body
     }
 
+    /// Stops it and starts it again on the same port (so with the same issuer) with the
+    /// keys of `keys`: how a provider rotates its keys.
+    pub async fn restart(self, keys: &Path) -> OidcProvider {
+        let port = self.port;
+        self.stop().await;
+        Self::start(keys, port).await
+    }
+
     /// Stops it by its process id and waits for it to exit.
     pub async fn stop(mut self) {
         let _ = self.child.kill().await;
