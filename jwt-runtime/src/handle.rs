@@ -8,6 +8,7 @@ use std::sync::Arc;
 use crate::revocation::Revocation;
 use crate::token::clock::Clock;
 use crate::token::issue::Issuer;
+use crate::token::publish::PublishedKeys;
 use crate::token::verify::Verifier;
 #[cfg(feature = "axum")]
 use crate::transport::HttpSettings;
@@ -41,6 +42,7 @@ pub(crate) struct Components {
     pub(crate) verifier: Verifier,
     pub(crate) issuer: Issuer,
     pub(crate) revocation: Revocation,
+    pub(crate) published: PublishedKeys,
     pub(crate) clock: Clock,
     #[cfg(feature = "axum")]
     pub(crate) http: HttpSettings,

@@ -184,11 +184,37 @@ impl Jwt {
             .await?;
         revocation::refresh(&c.issuer, &c.revocation, &old, None).await
     }
+
+    /// The JWKS of this service's public keys (the current key and every verify-only key):
+    /// what other services need to verify its tokens, with public members only. `None` with
+    /// an HMAC algorithm, whose secret is never published. [`well_known_routes`] serves it.
+    ///
+    /// [`well_known_routes`]: Jwt::well_known_routes
+    pub fn jwks(&self) -> Option<&str> {
+        self.inner.published.jwks()
+    }
+
+    /// A minimal OpenID discovery document (`issuer`, `jwks_uri`), when the configured issuer
+    /// is an `http(s)` URL and there are public keys to publish: the `jwks_uri` is
+    /// `{issuer}/.well-known/jwks.json`.
+    pub fn openid_configuration(&self) -> Option<&str> {
+        self.inner.published.discovery()
+    }
 }
 
 /// The HTTP ring: layers, the `/auth` routes, error responses and cookies.
 #[cfg(feature = "axum")]
 impl Jwt {
+    /// `GET /.well-known/jwks.json` ([`Jwt::jwks`]) and, when an issuer URL is configured,
+    /// `GET /.well-known/openid-configuration` ([`Jwt::openid_configuration`]), with
+    /// `Cache-Control: public, max-age=300` ([`PUBLISHED_KEYS_MAX_AGE`]). Empty with an HMAC
+    /// algorithm. [`auth_routes`](Jwt::auth_routes) includes them.
+    ///
+    /// [`PUBLISHED_KEYS_MAX_AGE`]: crate::PUBLISHED_KEYS_MAX_AGE
+    pub fn well_known_routes(&self) -> axum::Router {
+        crate::http::endpoints::well_known(self)
+    }
+
     /// The layer that makes this handle available to [`Token`], `Jwt` and the guards of every
     /// route below it: `Router::new().route(..).layer(jwt.layer())`.
     pub fn layer(&self) -> crate::http::layer::JwtLayer {
@@ -226,6 +252,8 @@ impl Jwt {
     /// | `GET /auth/me` | `{"me": ...}` from [`Authenticator::retrieve_user`](crate::Authenticator::retrieve_user) |
     /// | `POST /auth/refresh` | refresh token from the JSON body `{"refresh_token"}`, `Authorization: Bearer`, or the refresh cookie → new tokens, rotated |
     /// | `POST /auth/logout` | revokes the access token and its login (optional JSON `{"refresh_token"}`) |
+    /// | `GET /.well-known/jwks.json` | the public keys ([`well_known_routes`](Jwt::well_known_routes)) |
+    /// | `GET /.well-known/openid-configuration` | `issuer` and `jwks_uri`, with an issuer URL |
     pub fn auth_routes<A: crate::Authenticator>(&self, authenticator: A) -> axum::Router {
         crate::http::endpoints::routes(self, authenticator)
     }

@@ -5,7 +5,8 @@ use std::time::Duration;
 
 use super::JwtBuilder;
 use crate::error::ConfigError;
-use crate::token::keys::KeySource;
+use crate::token::keys::{KeySource, VerifyOnlyKey};
+use crate::token::provider::ClaimProfile;
 use crate::token::provider::IdentityProvider;
 
 impl JwtBuilder {
@@ -27,6 +28,11 @@ impl JwtBuilder {
     /// | `JWT_REFRESH_GRACE_SECS` | [refresh grace window](JwtBuilder::refresh_grace), `0` for strict rotation | 30 |
     /// | `JWT_MAX_LOGINS_PER_IDENTITY` | [logins one identity holds](JwtBuilder::max_logins_per_identity) | 200 |
     /// | `JWT_TOKEN_CACHE` | capacity of the [verified-token cache](JwtBuilder::token_cache), `0` for off | 4096 |
+    /// | `JWT_VERIFY_ONLY_SECRETS` | [verify-only](JwtBuilder::verify_only_key) HMAC secrets (next or previous), comma separated | none |
+    /// | `JWT_VERIFY_ONLY_PUBLIC_KEY_FILES` | verify-only PEM public keys (next or previous), comma separated paths | none |
+    ///
+    /// Keys read from the environment are named by their RFC 7638 thumbprint, so a key keeps
+    /// its `kid` when it moves from `JWT_PRIVATE_KEY_FILE` to the verify-only list.
     ///
     /// An [identity provider](crate::IdentityProvider)'s tokens are verified instead of (or
     /// next to, when a key is configured too) our own when one of these is set:
@@ -44,6 +50,8 @@ impl JwtBuilder {
     /// | `JWT_JWKS_COOLDOWN_SECS` | least time between two fetches (unknown `kid`s) | 10 |
     /// | `JWT_JWKS_OUTAGE_LIMIT_SECS` | the last keys keep working this long while the provider is down | 3600 |
     /// | `JWT_REQUIRE_AT_JWT` | `1`: require the `typ` header `at+jwt` | `0` |
+    /// | `JWT_PROVIDER_PRIVATE_CLAIM_PREFIX` | the provider's private claim prefix (profiles `axum-jwt`, `sanic-jwt-extended`) | none |
+    /// | `JWT_CLAIM_PROFILE` | [claim shape](crate::ClaimProfile): `oidc`, `axum-jwt`, `sanic-jwt`, `sanic-jwt-extended` | `oidc` |
     ///
     /// A malformed value is an error naming the variable. A missing secret or key is
     /// reported by [`build`](JwtBuilder::build), so the caller can still supply one.
@@ -98,6 +106,23 @@ impl JwtBuilder {
         }
         if let Some(path) = get("JWT_PUBLIC_KEY_FILE")? {
             b.public_key = Some(KeySource::File(path.into()));
+        }
+        let list = |var: &str| -> Result<Vec<String>, ConfigError> {
+            Ok(get(var)?
+                .map(|v| {
+                    v.split(',')
+                        .map(str::trim)
+                        .filter(|s| !s.is_empty())
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default())
+        };
+        for secret in list("JWT_VERIFY_ONLY_SECRETS")? {
+            b.verify_only.push(VerifyOnlyKey::secret(secret));
+        }
+        for path in list("JWT_VERIFY_ONLY_PUBLIC_KEY_FILES")? {
+            b.verify_only.push(VerifyOnlyKey::public_key_file(path));
         }
         b.rules.issuer = get("JWT_ISSUER")?;
         if let Some(aud) = get("JWT_AUDIENCE")? {
@@ -257,6 +282,25 @@ fn provider_from(
     }
     if let Some(limit) = secs("JWT_JWKS_OUTAGE_LIMIT_SECS")? {
         p = p.outage_limit(limit);
+    }
+    if let Some(profile) = get("JWT_CLAIM_PROFILE")? {
+        p = p.profile(match profile.trim() {
+            "oidc" => ClaimProfile::Oidc,
+            "axum-jwt" => ClaimProfile::AxumJwt,
+            "sanic-jwt" => ClaimProfile::SanicJwt,
+            "sanic-jwt-extended" => ClaimProfile::SanicJwtExtended,
+            other => {
+                return Err(invalid(
+                    "JWT_CLAIM_PROFILE",
+                    format!(
+                        "unknown profile {other:?}; expected oidc, axum-jwt, sanic-jwt or sanic-jwt-extended"
+                    ),
+                ));
+            }
+        });
+    }
+    if let Some(prefix) = get("JWT_PROVIDER_PRIVATE_CLAIM_PREFIX")? {
+        p = p.private_claim_prefix(prefix);
     }
     match get("JWT_REQUIRE_AT_JWT")?.as_deref() {
         None | Some("0") => {}

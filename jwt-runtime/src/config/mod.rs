@@ -17,8 +17,9 @@ use crate::revocation::{Revocation, RevocationSettings, RevocationStore};
 use crate::token::cache::DEFAULT_TOKEN_CACHE;
 use crate::token::clock::Clock;
 use crate::token::issue::{Issuer, Lifetimes};
-use crate::token::keys::{KeySource, Keys, compiled_backend};
+use crate::token::keys::{KeySource, Keys, VerifyOnlyKey, compiled_backend};
 use crate::token::provider::{IdentityProvider, ProviderVerifier};
+use crate::token::publish::PublishedKeys;
 use crate::token::rules::ClaimRules;
 use crate::token::verify::{DEFAULT_MAX_TOKEN_BYTES, Verifier};
 #[cfg(feature = "axum")]
@@ -37,6 +38,8 @@ pub struct JwtBuilder {
     secret: Option<KeySource>,
     private_key: Option<KeySource>,
     public_key: Option<KeySource>,
+    key_id: Option<String>,
+    verify_only: Vec<VerifyOnlyKey>,
     rules: ClaimRules,
     lifetimes: Lifetimes,
     max_token_bytes: usize,
@@ -55,6 +58,8 @@ impl Default for JwtBuilder {
             secret: None,
             private_key: None,
             public_key: None,
+            key_id: None,
+            verify_only: Vec::new(),
             rules: ClaimRules::default(),
             lifetimes: Lifetimes::default(),
             max_token_bytes: DEFAULT_MAX_TOKEN_BYTES,
@@ -129,6 +134,35 @@ impl JwtBuilder {
     /// The PEM public key, read from the environment variable `var` at build.
     pub fn public_key_from_env(mut self, var: impl Into<String>) -> Self {
         self.public_key = Some(KeySource::Env(var.into()));
+        self
+    }
+
+    /// The key id (`kid`) of the current key, written into the header of every token it
+    /// signs (default: the key's RFC 7638 thumbprint, which needs no bookkeeping). A key keeps
+    /// its id for its whole life: give the same one to [`VerifyOnlyKey::kid`] when the key
+    /// is no longer current.
+    pub fn key_id(mut self, kid: impl Into<String>) -> Self {
+        self.key_id = Some(kid.into());
+        self
+    }
+
+    /// A key this service accepts tokens from but does not sign with: the next key, added
+    /// before it becomes current so that every instance (and every service reading the
+    /// published key set) knows it first, or the previous one, kept until the tokens it
+    /// signed have expired. Call once per key. Tokens are matched to keys by their `kid`;
+    /// see the README's "Rotating keys".
+    ///
+    /// ```
+    /// use jwt_runtime::{Jwt, VerifyOnlyKey};
+    ///
+    /// let jwt = Jwt::builder()
+    ///     .secret("the new secret, thirty-two bytes or more")
+    ///     .verify_only_key(VerifyOnlyKey::secret("the old secret, thirty-two bytes or more"))
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn verify_only_key(mut self, key: VerifyOnlyKey) -> Self {
+        self.verify_only.push(key);
         self
     }
 
@@ -364,6 +398,7 @@ impl JwtBuilder {
                 self.secret.as_ref(),
                 self.private_key.as_ref(),
                 self.public_key.as_ref(),
+                self.key_id.as_deref(),
             )?)
         } else {
             None
@@ -377,13 +412,38 @@ impl JwtBuilder {
             setting: "algorithm",
             reason: format!("{:?} is not supported", self.alg),
         })?;
-        let (verifying, signing) = match keys {
-            Some(keys) => (Some(keys.verifying), keys.signing),
-            None => (None, None),
+        if keys.is_none() && !self.verify_only.is_empty() {
+            return Err(ConfigError::invalid(
+                "verify_only_key",
+                "a verify-only key needs the current key (a secret, or a public key) too",
+            ));
+        }
+        let (signing, kid, own, published) = match keys {
+            Some(keys) => {
+                let mut own = vec![(keys.kid.clone(), keys.verifying)];
+                let mut published: Vec<_> = keys.jwk.into_iter().collect();
+                for extra in &self.verify_only {
+                    let extra = Keys::load_verify_only(self.alg, extra)?;
+                    if own.iter().any(|(kid, _)| *kid == extra.kid) {
+                        return Err(ConfigError::invalid(
+                            "verify_only_key",
+                            format!(
+                                "two keys have the key id `{}` (the same key given twice?)",
+                                extra.kid
+                            ),
+                        ));
+                    }
+                    published.extend(extra.jwk);
+                    own.push((extra.kid, extra.verifying));
+                }
+                (keys.signing, Some(keys.kid), own, published)
+            }
+            None => (None, None, Vec::new(), Vec::new()),
         };
         let issuer = Issuer::new(
             signing,
             alg_name,
+            kid.as_deref(),
             rules.clone(),
             self.lifetimes,
             bind_csrf,
@@ -391,17 +451,19 @@ impl JwtBuilder {
         )?;
         let verifier = Verifier::new(
             self.alg,
-            verifying,
+            own,
             rules,
             providers,
             self.max_token_bytes,
             self.token_cache,
         )?;
+        let published = PublishedKeys::new(published, verifier.rules().issuer.as_deref());
         Ok(Jwt {
             inner: Arc::new(Components {
                 verifier,
                 issuer,
                 revocation,
+                published,
                 clock: self.clock,
                 #[cfg(feature = "axum")]
                 http,

@@ -180,7 +180,42 @@ pub(crate) fn routes<A: Authenticator>(jwt: &Jwt, authenticator: A) -> Router {
         .route(&format!("{prefix}/logout"), post(logout::<A>))
         .with_state(state)
         .layer(jwt.layer())
+        .merge(well_known(jwt))
 }
+
+/// The published key set and discovery document, as serialised at build.
+pub(crate) fn well_known(jwt: &Jwt) -> Router {
+    let published = |body: Option<&str>| {
+        body.map(|body| {
+            let body = axum::body::Bytes::copy_from_slice(body.as_bytes());
+            get(move || {
+                let body = body.clone();
+                async move {
+                    (
+                        [
+                            (header::CONTENT_TYPE, "application/json"),
+                            (header::CACHE_CONTROL, CACHE_PUBLISHED),
+                        ],
+                        body,
+                    )
+                }
+            })
+        })
+    };
+    let mut router = Router::new();
+    if let Some(route) = published(jwt.jwks()) {
+        router = router.route("/.well-known/jwks.json", route);
+    }
+    if let Some(route) = published(jwt.openid_configuration()) {
+        router = router.route("/.well-known/openid-configuration", route);
+    }
+    router
+}
+
+/// `Cache-Control` of the published documents ([`PUBLISHED_KEYS_MAX_AGE`]).
+///
+/// [`PUBLISHED_KEYS_MAX_AGE`]: crate::PUBLISHED_KEYS_MAX_AGE
+const CACHE_PUBLISHED: &str = "public, max-age=300";
 
 /// The tokens of a login or refresh: the JSON body, and the cookies in cookie mode.
 fn tokens_response(c: &Components, tokens: &TokenPair) -> Response {

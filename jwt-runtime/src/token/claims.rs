@@ -57,6 +57,19 @@ pub(crate) enum Shape {
     /// access token), `jti` optional, scopes in the `scope` string or the `scp` array or
     /// string, roles at a JSON pointer (read after the parse, from the public claims).
     Provider,
+    /// sanic-jwt's tokens: no type claim, `jti` optional, the scopes claim a list whose
+    /// `null` items are skipped.
+    SanicJwt,
+    /// sanic-jwt-extended's: the type in the JOSE header (checked by the verifier), `jti`
+    /// optional, `role` and `fresh` as ours.
+    SanicJwtExtended,
+}
+
+impl Shape {
+    /// Whether `fresh` and the role claim are library claims of this shape.
+    fn has_role_and_fresh(self) -> bool {
+        matches!(self, Shape::Own | Shape::SanicJwtExtended)
+    }
 }
 
 /// The names of the claims whose name is configurable.
@@ -554,18 +567,17 @@ pub(crate) fn parse_shaped<C: PrivateClaims>(
     }
     match shape {
         Shape::Own => state.finish(names, raw),
-        Shape::Provider => {
-            // F3: a token without `jti` is known to the revocation store by the digest of
-            // its payload as decoded (a re-encoded token has the same payload).
+        Shape::Provider | Shape::SanicJwt | Shape::SanicJwtExtended => {
+            // No type claim: these shapes are read for access tokens only.
             let mut state = state;
             state.kind = Some(TokenKind::Access);
+            // F3: a token without `jti` is known to the revocation store by the digest of
+            // its payload as decoded (a re-encoded token has the same payload).
             if state.jti.is_none() {
                 let digest = super::keys::sha256(json.as_bytes());
                 state.jti = Some(Cow::Owned(format!("#{}", URL_SAFE_NO_PAD.encode(digest))));
             }
-            let mut claims = state.finish(names, raw)?;
-            claims.foreign = true;
-            Ok(claims)
+            state.finish(names, raw)
         }
     }
 }
@@ -745,7 +757,9 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, 'de, C> {
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<(), A::Error> {
         let st = self.state;
         let names = self.names;
-        let own = self.shape == Shape::Own;
+        let shape = self.shape;
+        let own = shape == Shape::Own;
+        let role_and_fresh = shape.has_role_and_fresh();
         while let Some(key) = map.next_key::<Text<'de>>()? {
             let key: &str = &key.0;
             // Records which claim failed, so the error names it.
@@ -767,9 +781,19 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, 'de, C> {
                 "jti" => typed!(st.jti, Text<'de>, "jti", |v: Text<'de>| v.0),
                 "iss" => typed!(st.iss, Text<'de>, "iss", |v: Text<'de>| v.0),
                 "aud" => typed!(st.aud, Audience, "aud", |v: Audience| v.0),
-                "fresh" if own => typed!(st.fresh, bool, "fresh"),
+                "fresh" if role_and_fresh => typed!(st.fresh, bool, "fresh"),
                 CSRF_CLAIM if own => typed!(st.csrf, Text<'de>, CSRF_CLAIM, |v: Text<'de>| v.0),
-                "scope" | "scp" if !own => typed!(st.scopes, ScopeList, key, |v: ScopeList| v.0),
+                "scope" | "scp" if shape == Shape::Provider => {
+                    typed!(st.scopes, ScopeList, key, |v: ScopeList| v.0)
+                }
+                k if shape == Shape::SanicJwt && k == names.scopes => {
+                    typed!(st.scopes, Vec<Option<String>>, names.scopes, |v: Vec<
+                        Option<String>,
+                    >| v
+                        .into_iter()
+                        .flatten()
+                        .collect())
+                }
                 k if k == names.identity => {
                     let seed = IdentitySeed {
                         allow_integer: names.identity != "sub",
@@ -797,7 +821,7 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, 'de, C> {
                         }
                     }
                 }
-                k if own && k == names.role => {
+                k if role_and_fresh && k == names.role => {
                     typed!(st.role, Text<'de>, names.role, |v: Text<'de>| v.0)
                 }
                 k if own && k == names.scopes => typed!(st.scopes, Vec<String>, names.scopes),
@@ -853,6 +877,9 @@ pub(crate) struct Header<'a> {
     /// Used only as an exact key into a configured key set (C3).
     #[serde(borrow, default)]
     pub(crate) kid: Option<Cow<'a, str>>,
+    /// sanic-jwt-extended's token type (`access`, `refresh`), read for its profile only.
+    #[serde(borrow, default)]
+    pub(crate) class: Option<Cow<'a, str>>,
     /// Present at all, `null` included: no JWS extension is implemented (C1).
     #[serde(default, deserialize_with = "present")]
     pub(crate) crit: bool,
@@ -1002,7 +1029,7 @@ mod tests {
             .unwrap();
         assert_eq!(c.kind, TokenKind::Access);
         assert_eq!(c.scopes, ["orders:read", "user:read"]);
-        assert!(c.foreign && !c.fresh && c.role().is_none());
+        assert!(!c.fresh && c.role().is_none());
         // The library claims of our tokens are public claims of a provider's.
         assert!(
             ["type", "role", "fresh"]

@@ -83,6 +83,7 @@ impl Issuer {
     pub(crate) fn new(
         key: Option<SigningKey>,
         alg_name: &str,
+        kid: Option<&str>,
         rules: Arc<ClaimRules>,
         lifetimes: Lifetimes,
         bind_csrf: bool,
@@ -92,7 +93,7 @@ impl Issuer {
         Ok(Self {
             key,
             rules,
-            headers: OwnHeaders::new(alg_name),
+            headers: OwnHeaders::new(alg_name, kid),
             lifetimes,
             bind_csrf,
             clock,

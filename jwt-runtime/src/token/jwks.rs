@@ -38,6 +38,21 @@ impl SetKey {
     pub(crate) fn verifier_for(&self, alg: Algorithm) -> Option<&VerifyingKey> {
         self.verifiers.iter().find(|v| v.alg() == alg)
     }
+
+    /// A configured key (ours, or a provider's secret): its id, if it has one, and its
+    /// verifier. Such a set is never refreshed, so no material is kept for comparison.
+    pub(crate) fn configured(kid: Option<String>, verifier: VerifyingKey) -> Self {
+        Self {
+            kid,
+            material: Vec::new(),
+            verifiers: vec![verifier],
+        }
+    }
+
+    /// The key id, if the key has one.
+    pub(crate) fn kid(&self) -> Option<&str> {
+        self.kid.as_deref()
+    }
 }
 
 /// The usable keys of one JWKS document.
@@ -79,6 +94,11 @@ struct Document {
 }
 
 impl KeySet {
+    /// A set of configured keys (their ids are unique: the builder checks).
+    pub(crate) fn of(keys: Vec<Arc<SetKey>>) -> Self {
+        Self { keys }
+    }
+
     /// Reads `document`, keeping only the keys that may verify one of `accepted`. Keys that
     /// did not change since `previous` keep their identity.
     pub(crate) fn parse(

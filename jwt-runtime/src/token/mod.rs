@@ -16,6 +16,7 @@ pub(crate) mod issue;
 pub(crate) mod jwks;
 pub(crate) mod keys;
 pub(crate) mod provider;
+pub(crate) mod publish;
 #[cfg(feature = "oidc")]
 pub(crate) mod remote;
 pub(crate) mod rules;
@@ -31,9 +32,16 @@ pub(crate) struct OwnHeaders {
 }
 
 impl OwnHeaders {
-    pub(crate) fn new(alg_name: &str) -> Self {
+    /// The headers of tokens signed with `alg_name` by the key `kid` (none: the headers of
+    /// versions before key ids, still recognised while one key is configured). A `kid` is
+    /// checked at build to need no JSON escaping.
+    pub(crate) fn new(alg_name: &str, kid: Option<&str>) -> Self {
         let header = |kind: TokenKind| {
-            URL_SAFE_NO_PAD.encode(format!(r#"{{"alg":"{alg_name}","typ":"{}"}}"#, kind.typ()))
+            let typ = kind.typ();
+            URL_SAFE_NO_PAD.encode(match kid {
+                Some(kid) => format!(r#"{{"alg":"{alg_name}","typ":"{typ}","kid":"{kid}"}}"#),
+                None => format!(r#"{{"alg":"{alg_name}","typ":"{typ}"}}"#),
+            })
         };
         Self {
             access: header(TokenKind::Access),

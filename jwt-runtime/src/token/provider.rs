@@ -12,7 +12,7 @@ use std::time::Duration;
 
 use jsonwebtoken::{Algorithm, AlgorithmFamily};
 
-use super::claims::ClaimNames;
+use super::claims::{ClaimNames, Shape};
 use super::jwks::{KeySet, Pick, SetKey};
 use super::keys::KeySource;
 use super::rules::ClaimRules;
@@ -32,9 +32,54 @@ pub const DEFAULT_JWKS_MAX_BYTES: usize = 256 * 1024;
 /// The time one fetch may take, connection included.
 pub const DEFAULT_JWKS_FETCH_TIMEOUT: Duration = Duration::from_secs(5);
 
+/// How a token source's claims are shaped: which claims hold the identity, the scopes, the
+/// role and the token type. Set with [`IdentityProvider::profile`].
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum ClaimProfile {
+    /// An OpenID provider's access tokens (RFC 9068, the default): no type claim, `jti`
+    /// optional, scopes in the space-separated `scope` string or the `scp` array or string,
+    /// roles at [`roles_claim`](IdentityProvider::roles_claim).
+    #[default]
+    Oidc,
+    /// Another axum-jwt service's tokens (read through its published JWKS): the `type` claim
+    /// (access tokens only), the `scopes` array, `role`, `fresh`, private claims under
+    /// [`private_claim_prefix`](IdentityProvider::private_claim_prefix).
+    AxumJwt,
+    /// sanic-jwt 1.8 tokens: the identity in `user_id` (an integer or a string), the
+    /// `scopes` list (`null` items skipped, as sanic-jwt does), no type claim and no `jti`.
+    SanicJwt,
+    /// sanic-jwt-extended 1.0 access tokens: the identity in `sub`, the token type in the
+    /// JOSE header `class` (`access` only), `role`, `fresh`, private claims under
+    /// [`private_claim_prefix`](IdentityProvider::private_claim_prefix).
+    SanicJwtExtended,
+}
+
+impl ClaimProfile {
+    /// The shape the claims parser reads.
+    pub(crate) fn shape(self) -> Shape {
+        match self {
+            ClaimProfile::Oidc => Shape::Provider,
+            ClaimProfile::AxumJwt => Shape::Own,
+            ClaimProfile::SanicJwt => Shape::SanicJwt,
+            ClaimProfile::SanicJwtExtended => Shape::SanicJwtExtended,
+        }
+    }
+
+    /// The identity claim when none is configured.
+    fn identity_claim(self) -> &'static str {
+        match self {
+            ClaimProfile::SanicJwt => "user_id",
+            _ => "sub",
+        }
+    }
+}
+
 /// Where a provider's keys come from.
 #[derive(Clone)]
 pub(crate) enum Keys {
+    /// An HMAC secret shared with the issuing service (a Python service during a migration).
+    Secret(KeySource),
     /// A JWKS document given in full (a string, bytes or a file): never refreshed.
     Document(KeySource),
     /// A JWKS URL, fetched and refreshed (feature `oidc`).
@@ -112,6 +157,8 @@ pub struct IdentityProvider {
     pub(crate) identity_claim: Option<String>,
     pub(crate) roles_pointer: Option<String>,
     pub(crate) require_at_jwt: bool,
+    pub(crate) profile: ClaimProfile,
+    pub(crate) prefix: Option<String>,
     pub(crate) refresh: RefreshPolicy,
     #[cfg(feature = "oidc")]
     pub(crate) client: Option<reqwest::Client>,
@@ -137,6 +184,8 @@ impl IdentityProvider {
             identity_claim: None,
             roles_pointer: None,
             require_at_jwt: false,
+            profile: ClaimProfile::Oidc,
+            prefix: None,
             refresh: RefreshPolicy::default(),
             #[cfg(feature = "oidc")]
             client: None,
@@ -146,6 +195,45 @@ impl IdentityProvider {
     /// Keys from a JWKS document given in full (never refreshed: restart to change them).
     pub fn jwks(document: impl AsRef<[u8]>) -> Self {
         Self::with_keys(Keys::Document(KeySource::Bytes(document.as_ref().to_vec())))
+    }
+
+    /// Tokens signed with an HMAC secret shared with the service that issues them: the way to
+    /// accept the tokens of a sanic-jwt or sanic-jwt-extended service while it keeps running
+    /// during a migration (with [`profile`](IdentityProvider::profile)). The algorithm
+    /// defaults to HS256; the secret must be as long as the hash output, as ours.
+    ///
+    /// ```
+    /// use jwt_runtime::{ClaimProfile, IdentityProvider, Jwt};
+    ///
+    /// let jwt = Jwt::builder()
+    ///     .secret("our own secret, thirty-two bytes or more")
+    ///     .identity_provider(
+    ///         IdentityProvider::secret("the sanic-jwt service's secret, 32 bytes+")
+    ///             .profile(ClaimProfile::SanicJwt)
+    ///             .audience("orders"),
+    ///     )
+    ///     .build()?;
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn secret(secret: impl AsRef<[u8]>) -> Self {
+        let mut p = Self::with_keys(Keys::Secret(KeySource::Bytes(secret.as_ref().to_vec())));
+        p.algorithms = vec![Algorithm::HS256];
+        p
+    }
+
+    /// How this source's claims are shaped (default [`ClaimProfile::Oidc`]).
+    pub fn profile(mut self, profile: ClaimProfile) -> Self {
+        self.profile = profile;
+        self
+    }
+
+    /// The prefix of the private claims `Token<C>` reads (`{prefix}_{field}`), for the
+    /// [`AxumJwt`](ClaimProfile::AxumJwt) and
+    /// [`SanicJwtExtended`](ClaimProfile::SanicJwtExtended) profiles. Without it, private
+    /// claims are read by their top-level names.
+    pub fn private_claim_prefix(mut self, prefix: impl Into<String>) -> Self {
+        self.prefix = Some(prefix.into());
+        self
     }
 
     /// Keys from a JWKS file, read when the configuration is built.
@@ -181,8 +269,9 @@ impl IdentityProvider {
         self
     }
 
-    /// The accepted algorithms (default RS256). Asymmetric only: a provider's key set never
-    /// holds a secret, and `none` is no algorithm.
+    /// The accepted algorithms (default RS256; HS256 for [`secret`](IdentityProvider::secret)).
+    /// A key set holds public keys only, so its algorithms are asymmetric; a secret's are
+    /// HMAC. `none` is no algorithm.
     pub fn algorithms(mut self, algorithms: impl IntoIterator<Item = Algorithm>) -> Self {
         self.algorithms = algorithms.into_iter().collect();
         self
@@ -308,6 +397,7 @@ pub(crate) struct ProviderVerifier {
     pub(crate) algorithms: Vec<Algorithm>,
     pub(crate) roles_pointer: Option<String>,
     pub(crate) require_at_jwt: bool,
+    pub(crate) shape: Shape,
     pub(crate) keys: KeyHolder,
 }
 
@@ -331,14 +421,21 @@ impl ProviderVerifier {
         if provider.algorithms.is_empty() {
             return Err(invalid("at least one algorithm is required".into()));
         }
+        let secret = matches!(provider.keys, Keys::Secret(_));
         for alg in &provider.algorithms {
-            if matches!(alg.family(), AlgorithmFamily::Hmac)
-                || super::keys::alg_name(*alg).is_none()
-            {
-                return Err(invalid(format!(
-                    "{alg:?} cannot verify a provider's tokens: a key set holds public keys only"
-                )));
+            let hmac = matches!(alg.family(), AlgorithmFamily::Hmac);
+            if super::keys::alg_name(*alg).is_none() || hmac != secret {
+                return Err(invalid(if secret {
+                    format!("{alg:?} cannot verify with a secret: use HS256, HS384 or HS512")
+                } else {
+                    format!(
+                        "{alg:?} cannot verify a provider's tokens: a key set holds public keys only"
+                    )
+                }));
             }
+        }
+        if secret && provider.algorithms.len() > 1 {
+            return Err(invalid("a secret verifies one HMAC algorithm".into()));
         }
         if let Some(pointer) = &provider.roles_pointer
             && !pointer.starts_with('/')
@@ -357,15 +454,19 @@ impl ProviderVerifier {
                     .into(),
             ));
         }
-        let mut names = ClaimNames::default();
+        let mut names = ClaimNames {
+            identity: provider.profile.identity_claim().to_owned(),
+            ..ClaimNames::default()
+        };
         if let Some(identity) = &provider.identity_claim {
             names.identity.clone_from(identity);
         }
-        // The provider's claims are its own: top-level private claims (no prefix), none of
-        // the custom claims our tokens carry. The leeway and expiry rule are the service's.
+        // The provider's claims are its own: its private claim prefix (none by default),
+        // none of the custom claims our tokens carry. The leeway and expiry rule are the
+        // service's.
         let rules = ClaimRules {
             names,
-            prefix: None,
+            prefix: provider.prefix.clone(),
             leeway: own.leeway,
             issuer: provider.issuer.clone(),
             audience: provider.audience.clone(),
@@ -374,6 +475,12 @@ impl ProviderVerifier {
         };
         rules.validate()?;
         let keys = match &provider.keys {
+            Keys::Secret(source) => {
+                let alg = provider.algorithms.first().copied().unwrap_or(Algorithm::HS256);
+                let key = super::keys::Keys::load(alg, Some(source), None, None, None)?;
+                let key = SetKey::configured(None, key.verifying);
+                KeyHolder::Fixed(Arc::new(KeySet::of(vec![Arc::new(key)])))
+            }
             Keys::Document(source) => {
                 let document = source.load("JWKS document")?;
                 let set = KeySet::parse(&document, &provider.algorithms, None)
@@ -392,6 +499,7 @@ impl ProviderVerifier {
             algorithms: provider.algorithms,
             roles_pointer: provider.roles_pointer,
             require_at_jwt: provider.require_at_jwt,
+            shape: provider.profile.shape(),
             keys,
         })
     }

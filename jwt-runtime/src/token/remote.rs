@@ -317,7 +317,9 @@ impl RemoteKeys {
                     jwks_uri: RwLock::new(None),
                 }
             }
-            Keys::Document(_) => return Err(invalid("not a remote key source".into())),
+            Keys::Document(_) | Keys::Secret(_) => {
+                return Err(invalid("not a remote key source".into()));
+            }
         };
         let client = match &provider.client {
             Some(client) => client.clone(),

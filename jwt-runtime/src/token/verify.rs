@@ -16,6 +16,7 @@ use super::claims::{
 };
 use super::clock::Clock;
 use super::keys::VerifyingKey;
+use super::jwks::{KeySet, Pick, SetKey};
 use super::provider::{Missing, ProviderVerifier};
 use super::rules::ClaimRules;
 use super::{OwnHeaders, Token};
@@ -40,10 +41,65 @@ const STACK_PAYLOAD_BYTES: usize = 2048;
 /// The base64url length of [`STACK_PAYLOAD_BYTES`] (2,731).
 const STACK_PAYLOAD_B64: usize = encoded_len(STACK_PAYLOAD_BYTES);
 
-/// Our own verifying key and the header bytes of the tokens it signs.
-struct OwnKey {
-    key: VerifyingKey,
-    headers: OwnHeaders,
+/// Our own keys: the current one first, then the verify-only ones, each with the header
+/// bytes of the tokens it signs; and the key set the public ones are published as.
+struct OwnKeys {
+    alg: Algorithm,
+    alg_name: &'static str,
+    set: KeySet,
+    /// Each key's headers, the current key's first: the tokens we sign carry exactly these.
+    headers: Vec<(OwnHeaders, Arc<SetKey>)>,
+    /// The headers without `kid` of earlier versions, while one key is configured.
+    unnamed: Option<(OwnHeaders, Arc<SetKey>)>,
+}
+
+impl OwnKeys {
+    fn new(alg: Algorithm, keys: Vec<(String, VerifyingKey)>) -> Option<Self> {
+        let alg_name = super::keys::alg_name(alg)?;
+        let keys: Vec<Arc<SetKey>> = keys
+            .into_iter()
+            .map(|(kid, key)| Arc::new(SetKey::configured(Some(kid), key)))
+            .collect();
+        let headers: Vec<_> = keys
+            .iter()
+            .map(|k| (OwnHeaders::new(alg_name, k.kid()), k.clone()))
+            .collect();
+        let unnamed = match keys.as_slice() {
+            [one] => Some((OwnHeaders::new(alg_name, None), one.clone())),
+            _ => None,
+        };
+        (!keys.is_empty()).then(|| Self {
+            alg,
+            alg_name,
+            set: KeySet::of(keys),
+            headers,
+            unnamed,
+        })
+    }
+
+    /// The kind and key of a header that is byte for byte one we write.
+    fn recognise(&self, header_b64: &str) -> Option<(TokenKind, &SetKey)> {
+        self.headers
+            .iter()
+            .chain(&self.unnamed)
+            .find_map(|(headers, key)| Some((headers.kind_of(header_b64)?, &**key)))
+    }
+
+    /// Any other header: decoded and checked (B1, C1, C5), the key chosen by exact `kid`
+    /// (C3); without `kid`, only when one key is configured.
+    fn check_header(&self, header_b64: &str) -> Result<(Option<TokenKind>, &SetKey), AuthError> {
+        let json = decode_header(header_b64)?;
+        let header = parse_header(&json)?;
+        // B1: the configured algorithm only, compared exactly.
+        if header.alg.as_deref() != Some(self.alg_name) {
+            return Err(AuthError::WrongAlgorithm);
+        }
+        let kind = check_extensions(&header)?;
+        match self.set.pick(header.kid.as_deref(), self.alg) {
+            Pick::Key(key) => Ok((kind, key)),
+            Pick::Unknown | Pick::Ambiguous => Err(AuthError::UnknownKey),
+        }
+    }
 }
 
 /// Why an attempt at verification stopped: a final error, or keys a provider may still get
@@ -61,9 +117,9 @@ impl From<AuthError> for Stop {
 
 /// Which configuration a token is checked against, chosen from its header and its `iss`
 /// before any key is used.
-enum Route {
-    /// Ours; the kind our exact header bytes name, if they are ours.
-    Own(Option<TokenKind>),
+enum Route<'a> {
+    /// Ours; the kind and key our exact header bytes name, if they are ours.
+    Own(Option<(TokenKind, &'a SetKey)>),
     /// The provider at this index.
     Provider(usize),
 }
@@ -72,7 +128,7 @@ enum Route {
 /// identity providers, the claim rules, the size limit and the verified-token cache.
 pub(crate) struct Verifier {
     alg: Algorithm,
-    own: Option<OwnKey>,
+    own: Option<OwnKeys>,
     rules: Arc<ClaimRules>,
     providers: Vec<ProviderVerifier>,
     max_token_bytes: usize,
@@ -80,10 +136,11 @@ pub(crate) struct Verifier {
 }
 
 impl Verifier {
-    /// `cache_capacity` 0 turns the verified-token cache off.
+    /// `own` holds our keys and their ids, the current key first (none when only identity
+    /// providers are trusted). `cache_capacity` 0 turns the verified-token cache off.
     pub(crate) fn new(
         alg: Algorithm,
-        key: Option<VerifyingKey>,
+        own: Vec<(String, VerifyingKey)>,
         rules: Arc<ClaimRules>,
         providers: Vec<ProviderVerifier>,
         max_token_bytes: usize,
@@ -98,34 +155,33 @@ impl Verifier {
                 "at most 1048576 tokens (its tables are sized at build)",
             ));
         }
-        // Routing by `iss` must be unambiguous: one provider per issuer, a provider without
-        // issuer only when it is the only source of tokens.
+        // Routing by `iss` must be unambiguous: one provider per issuer, and at most one
+        // without issuer (it takes the tokens no other source claims).
         let invalid = |reason| ConfigError::invalid("identity_provider", reason);
         let unnamed = providers
             .iter()
             .filter(|p| p.rules.issuer.is_none())
             .count();
-        if unnamed > 0 && (providers.len() > 1 || key.is_some()) {
+        if unnamed > 1 {
             return Err(invalid(
-                "a provider without .issuer(..) must be the only source of tokens: name the issuer of each",
+                "at most one provider may leave out .issuer(..): name the issuer of the others",
             ));
         }
+        let has_own = !own.is_empty();
         for (i, p) in providers.iter().enumerate() {
             let issuer = p.rules.issuer.as_deref();
-            if providers[..i]
-                .iter()
-                .any(|q| q.rules.issuer.as_deref() == issuer)
-                || (key.is_some() && issuer.is_some() && issuer == rules.issuer.as_deref())
+            if issuer.is_some()
+                && (providers[..i]
+                    .iter()
+                    .any(|q| q.rules.issuer.as_deref() == issuer)
+                    || (has_own && issuer == rules.issuer.as_deref()))
             {
                 return Err(invalid("two token sources share one issuer"));
             }
         }
         Ok(Self {
             alg,
-            own: key.map(|key| OwnKey {
-                headers: OwnHeaders::new(key.alg_name()),
-                key,
-            }),
+            own: OwnKeys::new(alg, own),
             rules,
             providers,
             max_token_bytes,
@@ -244,20 +300,20 @@ impl Verifier {
         }
         let signing_input = &token[..header_b64.len() + 1 + payload_b64.len()];
         let claims = match self.route(header_b64, payload_b64)? {
-            Route::Own(header_kind) => {
+            Route::Own(hit) => {
                 let own = self.own.as_ref().ok_or(AuthError::WrongIssuer)?;
-                // Our own header (the same bytes for every token we issue) needs no
+                // Our own headers (the same bytes for every token a key signs) need no
                 // decoding; any other header is decoded and checked.
-                let header_kind = match header_kind {
-                    Some(kind) => Some(kind),
-                    None => check_header(own.key.alg_name(), header_b64)?,
+                let (header_kind, key) = match hit {
+                    Some((kind, key)) => (Some(kind), key),
+                    None => own.check_header(header_b64)?,
                 };
                 let mut buffer = [0u8; MAX_SIGNATURE_BYTES];
                 let signature = decode_signature(signature_b64, &mut buffer)?;
-                if !own
-                    .key
-                    .verify(signature_b64, signature, signing_input.as_bytes())
-                {
+                let verified = key.verifier_for(own.alg).is_some_and(|v| {
+                    v.verify(signature_b64, signature, signing_input.as_bytes())
+                });
+                if !verified {
                     return Err(AuthError::BadSignature.into());
                 }
                 // B7: claims are read only after the signature holds, in one pass (A4).
@@ -282,15 +338,17 @@ impl Verifier {
         Ok(Token { inner: claims })
     }
 
-    /// Chooses the configuration for a token: ours when its header is our exact bytes or
-    /// no provider is configured; the provider when it is the only source of tokens (its
-    /// `iss` is checked after the signature, and before any refresh a missing key would
-    /// start); otherwise by its `iss`, read (unverified, for this choice only: B7) from the
-    /// payload. An unknown `iss` never reaches a provider's keys or network.
-    fn route(&self, header_b64: &str, payload_b64: &str) -> Result<Route, AuthError> {
+    /// Chooses the configuration for a token: ours when its header is byte for byte one we
+    /// write, or when no provider is configured; the provider when it is the only source of
+    /// tokens (its `iss` is checked after the signature, and before any refresh a missing key
+    /// would start); otherwise by its `iss`, read (unverified, for this choice only: B7) from
+    /// the payload: the provider of that issuer, else ours if it is our issuer or we have
+    /// keys, else the provider without issuer. An unknown `iss` never reaches a named
+    /// provider's keys or network.
+    fn route(&self, header_b64: &str, payload_b64: &str) -> Result<Route<'_>, AuthError> {
         if let Some(own) = &self.own {
-            if let Some(kind) = own.headers.kind_of(header_b64) {
-                return Ok(Route::Own(Some(kind)));
+            if let Some(hit) = own.recognise(header_b64) {
+                return Ok(Route::Own(Some(hit)));
             }
             if self.providers.is_empty() {
                 return Ok(Route::Own(None));
@@ -299,12 +357,24 @@ impl Verifier {
             return Ok(Route::Provider(0));
         }
         let found = peek_issuer(payload_b64, |iss| {
-            self.providers.iter().position(|p| p.accepts_issuer(iss))
+            let named = self
+                .providers
+                .iter()
+                .position(|p| p.rules.issuer.is_some() && p.accepts_issuer(iss));
+            let ours = self.own.is_some()
+                && iss.is_some()
+                && iss == self.rules.issuer.as_deref();
+            (named, ours)
         })?;
+        let unnamed = || self.providers.iter().position(|p| p.rules.issuer.is_none());
         match found {
-            Some(i) => Ok(Route::Provider(i)),
-            None if self.own.is_some() => Ok(Route::Own(None)),
-            None => Err(AuthError::WrongIssuer),
+            (Some(i), _) => Ok(Route::Provider(i)),
+            (None, true) => Ok(Route::Own(None)),
+            (None, false) => match unnamed() {
+                Some(i) => Ok(Route::Provider(i)),
+                None if self.own.is_some() => Ok(Route::Own(None)),
+                None => Err(AuthError::WrongIssuer),
+            },
         }
     }
 
@@ -329,6 +399,10 @@ impl Verifier {
             .filter(|a| provider.algorithms.contains(a))
             .ok_or(AuthError::WrongAlgorithm)?;
         let header_kind = check_extensions(&header)?;
+        // sanic-jwt-extended names the token type in its header; only access tokens pass.
+        if provider.shape == Shape::SanicJwtExtended && header.class.as_deref() != Some("access") {
+            return Err(AuthError::WrongTokenType.into());
+        }
         // C2: `jwk`, `jku`, `x5u`, `x5c` are never read; the key comes from the set only.
         let key = match provider.pick(header.kid.as_deref(), alg) {
             Ok(key) => key,
@@ -357,12 +431,18 @@ impl Verifier {
         let mut claims = decode_payload(payload_b64, |json| {
             parse_shaped::<C>(
                 json,
-                Shape::Provider,
+                provider.shape,
                 &rules.names,
                 rules.prefix.as_deref(),
                 token,
             )
         })?;
+        // A source's `jti` never names a login of ours, and its refresh tokens are its own
+        // business: only access tokens are accepted from it.
+        claims.foreign = true;
+        if claims.kind != TokenKind::Access {
+            return Err(AuthError::WrongTokenType.into());
+        }
         // J6: an ID token is not an access token.
         let at_jwt = header_kind == Some(TokenKind::Access);
         let id_token_claims =
@@ -477,18 +557,6 @@ fn decode_header(header_b64: &str) -> Result<Vec<u8>, AuthError> {
 fn parse_header(json: &[u8]) -> Result<Header<'_>, AuthError> {
     serde_json::from_slice(json)
         .map_err(|_| AuthError::Malformed("the token header is not a JSON object"))
-}
-
-/// Checks a header that is not our own: the configured `alg`, then
-/// [`check_extensions`]. Returns the kind its `typ` names, if it names one.
-fn check_header(alg_name: &str, header_b64: &str) -> Result<Option<TokenKind>, AuthError> {
-    let json = decode_header(header_b64)?;
-    let header = parse_header(&json)?;
-    // B1: the configured algorithm only, compared exactly.
-    if header.alg.as_deref() != Some(alg_name) {
-        return Err(AuthError::WrongAlgorithm);
-    }
-    check_extensions(&header)
 }
 
 /// No `crit`, `zip` or nested token; returns the kind the `typ` names, if any.

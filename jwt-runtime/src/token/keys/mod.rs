@@ -7,6 +7,7 @@
 
 use std::path::PathBuf;
 
+use jsonwebtoken::jwk::{Jwk, PublicKeyUse, ThumbprintHash};
 use jsonwebtoken::{Algorithm, AlgorithmFamily, DecodingKey, EncodingKey};
 
 use crate::error::ConfigError;
@@ -169,26 +170,189 @@ impl SigningKey {
 pub(crate) struct SignFailed;
 
 /// The keys of one configuration: always a verifying key, a signing key when a secret or a
-/// private key was given.
+/// private key was given, the key id written into every token it signs, and (for a public
+/// key) the JWK that publishes it.
 pub(crate) struct Keys {
     pub(crate) verifying: VerifyingKey,
     pub(crate) signing: Option<SigningKey>,
+    pub(crate) kid: String,
+    pub(crate) jwk: Option<Jwk>,
+}
+
+/// A key this service verifies but does not sign with: the next key, published before it
+/// becomes current, or a previous one, kept until the tokens it signed have expired. Hand it
+/// to [`JwtBuilder::verify_only_key`](crate::JwtBuilder::verify_only_key); it uses the
+/// configured algorithm.
+///
+/// Its key id is the RFC 7638 thumbprint of the key unless [`kid`](VerifyOnlyKey::kid) names
+/// one; a token signed by it must carry that `kid`.
+#[derive(Clone)]
+#[must_use = "hand it to JwtBuilder::verify_only_key"]
+pub struct VerifyOnlyKey {
+    source: KeySource,
+    secret: bool,
+    kid: Option<String>,
+}
+
+impl std::fmt::Debug for VerifyOnlyKey {
+    /// Never prints the key.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("VerifyOnlyKey")
+            .field("secret", &self.secret)
+            .field("kid", &self.kid)
+            .finish_non_exhaustive()
+    }
+}
+
+impl VerifyOnlyKey {
+    /// An HMAC secret (HS256/384/512), as long as the hash output at least.
+    pub fn secret(secret: impl AsRef<[u8]>) -> Self {
+        Self {
+            source: KeySource::Bytes(secret.as_ref().to_vec()),
+            secret: true,
+            kid: None,
+        }
+    }
+
+    /// A PEM public key (RS*, PS*, ES*, EdDSA).
+    pub fn public_key_pem(pem: impl AsRef<[u8]>) -> Self {
+        Self {
+            source: KeySource::Bytes(pem.as_ref().to_vec()),
+            secret: false,
+            kid: None,
+        }
+    }
+
+    /// A PEM public key, read from a file at build.
+    pub fn public_key_file(path: impl Into<PathBuf>) -> Self {
+        Self {
+            source: KeySource::File(path.into()),
+            secret: false,
+            kid: None,
+        }
+    }
+
+    /// The key id tokens signed by this key carry (default: its RFC 7638 thumbprint). A key
+    /// keeps its id for its whole life: give the same one when it was current.
+    pub fn kid(mut self, kid: impl Into<String>) -> Self {
+        self.kid = Some(kid.into());
+        self
+    }
+}
+
+/// The longest key id accepted in a configuration.
+const MAX_KID_LEN: usize = 128;
+
+/// A configured key id: printable ASCII without quotes or backslashes, so that it is written
+/// into headers and key documents as it is.
+fn check_kid(kid: &str) -> Result<(), ConfigError> {
+    if kid.is_empty()
+        || kid.len() > MAX_KID_LEN
+        || !kid.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\')
+    {
+        return Err(ConfigError::invalid(
+            "key_id",
+            "1 to 128 printable ASCII characters, without quotes or backslashes",
+        ));
+    }
+    Ok(())
+}
+
+/// The key id (`given`, or the RFC 7638 SHA-256 thumbprint) and, for a public key, the JWK
+/// that publishes it (`kid`, `alg`, `use: sig`; public members only).
+fn identify(
+    alg: Algorithm,
+    name: &'static str,
+    decoding: &DecodingKey,
+    given: Option<&str>,
+) -> Result<(String, Option<Jwk>), ConfigError> {
+    let bad = || ConfigError::InvalidKey {
+        alg: name,
+        what: "key",
+    };
+    let mut jwk = Jwk::from_decoding_key(decoding, Some(alg)).map_err(|_| bad())?;
+    let kid = match given {
+        Some(kid) => {
+            check_kid(kid)?;
+            kid.to_owned()
+        }
+        None => jwk.thumbprint(ThumbprintHash::SHA256).map_err(|_| bad())?,
+    };
+    if alg.family() == AlgorithmFamily::Hmac {
+        // A secret is never published, not even as a JWK.
+        return Ok((kid, None));
+    }
+    jwk.common.key_id = Some(kid.clone());
+    jwk.common.public_key_use = Some(PublicKeyUse::Signature);
+    Ok((kid, Some(jwk)))
+}
+
+/// A secret for `alg`, checked for length (B5).
+fn checked_secret(
+    alg: Algorithm,
+    name: &'static str,
+    source: &KeySource,
+) -> Result<Vec<u8>, ConfigError> {
+    let secret = source.load("secret")?;
+    let min = min_secret_len(alg);
+    if secret.len() < min {
+        return Err(ConfigError::SecretTooShort {
+            alg: name,
+            min,
+            actual: secret.len(),
+        });
+    }
+    Ok(secret)
+}
+
+/// A PEM public key for `alg`, of its family, and RSA moduli of 2048 bits or more (B6).
+fn checked_public(
+    alg: Algorithm,
+    name: &'static str,
+    source: &KeySource,
+) -> Result<DecodingKey, ConfigError> {
+    let pem = source.load("public key")?;
+    let bad_pem = |what: &'static str| ConfigError::InvalidKey { alg: name, what };
+    let family = alg.family();
+    let decoding = match family {
+        AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(&pem),
+        AlgorithmFamily::Ec => DecodingKey::from_ec_pem(&pem),
+        _ => DecodingKey::from_ed_pem(&pem),
+    }
+    .map_err(|_| bad_pem("public key"))?;
+    if family == AlgorithmFamily::Rsa {
+        let bits = match decoding.kind() {
+            jsonwebtoken::DecodingKeyKind::SecretOrDer(der) => rsa_modulus_bits(der),
+            jsonwebtoken::DecodingKeyKind::RsaModulusExponent { n, .. } => Some(bits_of(n)),
+        }
+        .ok_or_else(|| bad_pem("public key"))?;
+        if bits < 2048 {
+            return Err(ConfigError::RsaKeyTooSmall { bits });
+        }
+    }
+    Ok(decoding)
+}
+
+/// The supported name of `alg`, or a configuration error.
+fn supported(alg: Algorithm) -> Result<&'static str, ConfigError> {
+    alg_name(alg).ok_or(ConfigError::Invalid {
+        setting: "algorithm",
+        reason: format!("{alg:?} is not supported"),
+    })
 }
 
 impl Keys {
     /// Reads and checks the key material for `alg`: the right kind of key for its family,
     /// long enough secrets, RSA moduli of 2048 bits or more, and a private key that matches
-    /// the public one.
+    /// the public one. `kid` is the key id to write (default: the key's thumbprint).
     pub(crate) fn load(
         alg: Algorithm,
         secret: Option<&KeySource>,
         private: Option<&KeySource>,
         public: Option<&KeySource>,
+        kid: Option<&str>,
     ) -> Result<Self, ConfigError> {
-        let name = alg_name(alg).ok_or(ConfigError::Invalid {
-            setting: "algorithm",
-            reason: format!("{alg:?} is not supported"),
-        })?;
+        let name = supported(alg)?;
         let verifying = |key| VerifyingKey {
             alg,
             name,
@@ -207,23 +371,18 @@ impl Keys {
                     reason: "an HMAC algorithm takes a secret, not a PEM key pair",
                 });
             }
-            let secret = secret
-                .ok_or(ConfigError::MissingKey {
-                    alg: name,
-                    what: "secret",
-                })?
-                .load("secret")?;
-            let min = min_secret_len(alg);
-            if secret.len() < min {
-                return Err(ConfigError::SecretTooShort {
-                    alg: name,
-                    min,
-                    actual: secret.len(),
-                });
-            }
+            let source = secret.ok_or(ConfigError::MissingKey {
+                alg: name,
+                what: "secret",
+            })?;
+            let secret = checked_secret(alg, name, source)?;
+            let decoding = DecodingKey::from_secret(&secret);
+            let (kid, jwk) = identify(alg, name, &decoding, kid)?;
             return Ok(Self {
                 signing: Some(signing(EncodingKey::from_secret(&secret), "secret")?),
-                verifying: verifying(DecodingKey::from_secret(&secret)),
+                verifying: verifying(decoding),
+                kid,
+                jwk,
             });
         }
 
@@ -233,29 +392,12 @@ impl Keys {
                 reason: "an asymmetric algorithm takes a PEM key pair, not a secret",
             });
         }
-        let public_pem = public
-            .ok_or(ConfigError::MissingKey {
-                alg: name,
-                what: "public key",
-            })?
-            .load("public key")?;
+        let public = public.ok_or(ConfigError::MissingKey {
+            alg: name,
+            what: "public key",
+        })?;
+        let decoding = checked_public(alg, name, public)?;
         let bad_pem = |what: &'static str| ConfigError::InvalidKey { alg: name, what };
-        let decoding = match family {
-            AlgorithmFamily::Rsa => DecodingKey::from_rsa_pem(&public_pem),
-            AlgorithmFamily::Ec => DecodingKey::from_ec_pem(&public_pem),
-            _ => DecodingKey::from_ed_pem(&public_pem),
-        }
-        .map_err(|_| bad_pem("public key"))?;
-        if family == AlgorithmFamily::Rsa {
-            let bits = match decoding.kind() {
-                jsonwebtoken::DecodingKeyKind::SecretOrDer(der) => rsa_modulus_bits(der),
-                jsonwebtoken::DecodingKeyKind::RsaModulusExponent { n, .. } => Some(bits_of(n)),
-            }
-            .ok_or_else(|| bad_pem("public key"))?;
-            if bits < 2048 {
-                return Err(ConfigError::RsaKeyTooSmall { bits });
-            }
-        }
         let signing = match private {
             None => None,
             Some(source) => {
@@ -269,12 +411,47 @@ impl Keys {
                 Some(signing(key, "private key")?)
             }
         };
+        let (kid, jwk) = identify(alg, name, &decoding, kid)?;
         let keys = Self {
             verifying: verifying(decoding),
             signing,
+            kid,
+            jwk,
         };
         keys.self_test()?;
         Ok(keys)
+    }
+
+    /// Reads a verify-only key for `alg`: a secret for HMAC, a public key otherwise.
+    pub(crate) fn load_verify_only(alg: Algorithm, key: &VerifyOnlyKey) -> Result<Self, ConfigError> {
+        let name = supported(alg)?;
+        let hmac = alg.family() == AlgorithmFamily::Hmac;
+        if hmac != key.secret {
+            return Err(ConfigError::WrongKeyKind {
+                alg: name,
+                reason: if hmac {
+                    "a verify-only key of an HMAC algorithm is a secret"
+                } else {
+                    "a verify-only key of an asymmetric algorithm is a PEM public key"
+                },
+            });
+        }
+        let decoding = if hmac {
+            DecodingKey::from_secret(&checked_secret(alg, name, &key.source)?)
+        } else {
+            checked_public(alg, name, &key.source)?
+        };
+        let (kid, jwk) = identify(alg, name, &decoding, key.kid.as_deref())?;
+        Ok(Self {
+            verifying: VerifyingKey {
+                alg,
+                name,
+                key: backend::Verifier::new(alg, decoding),
+            },
+            signing: None,
+            kid,
+            jwk,
+        })
     }
 
     /// Signs and verifies a probe message once, so that a key of the wrong curve, a private
@@ -384,6 +561,7 @@ mod tests {
             Some(&KeySource::Bytes(vec![1; 32])),
             None,
             None,
+            None,
         )
         .unwrap();
         assert!(hmac.verifying.is_prekeyed());
@@ -392,6 +570,7 @@ mod tests {
             None,
             Some(&read("rsa_private.pem")),
             Some(&read("rsa_public.pem")),
+            None,
         )
         .unwrap();
         assert_eq!(rsa.verifying.is_prekeyed(), cfg!(feature = "aws-lc-rs"));
