@@ -49,13 +49,12 @@ pub use token::issue::{
 pub use token::jwks::JwksError;
 pub use token::keys::VerifyOnlyKey;
 pub use token::provider::{
-    DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_FETCH_TIMEOUT, DEFAULT_JWKS_MAX_AGE,
+    ClaimProfile, DEFAULT_JWKS_COOLDOWN, DEFAULT_JWKS_FETCH_TIMEOUT, DEFAULT_JWKS_MAX_AGE,
     DEFAULT_JWKS_MAX_BYTES, DEFAULT_JWKS_OUTAGE_LIMIT, DEFAULT_JWKS_WAIT, IdentityProvider,
-    ClaimProfile,
 };
+pub use token::publish::PUBLISHED_KEYS_MAX_AGE;
 #[cfg(feature = "oidc")]
 pub use token::remote::KeysError;
-pub use token::publish::PUBLISHED_KEYS_MAX_AGE;
 pub use token::rules::DEFAULT_LEEWAY;
 pub use token::verify::DEFAULT_MAX_TOKEN_BYTES;
 

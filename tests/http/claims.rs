@@ -205,12 +205,17 @@ async fn duplicates_are_refused_and_unknowns_ignored() {
         .assert_invalid_token("malformed");
     // Unknown header parameters and claims are ignored (RFC 7515 §4, RFC 7519 §4).
     let t = forge_hs256(
-        r#"{"alg":"HS256","kid":"k1","x-custom":[1,2]}"#,
+        r#"{"alg":"HS256","x-custom":[1,2]}"#,
         &claims(json!({"unknown": {"nested": true}})),
     );
     let r = s.get_bearer("/protected", &t).await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body["public"]["unknown"]["nested"], true);
+    // `kid` is not unknown: it must name one of our keys (C3), even with a single key.
+    let t = forge_hs256(r#"{"alg":"HS256","kid":"k1"}"#, &claims(json!({})));
+    s.get_bearer("/protected", &t)
+        .await
+        .assert_invalid_token("unknown_key");
 }
 
 #[tokio::test]

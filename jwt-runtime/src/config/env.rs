@@ -245,8 +245,29 @@ fn provider_from(
     if let Some(issuer) = issuer {
         p = p.issuer(issuer);
     }
+    let profile = match get("JWT_CLAIM_PROFILE")? {
+        None => ClaimProfile::Oidc,
+        Some(profile) => match profile.trim() {
+            "oidc" => ClaimProfile::Oidc,
+            "axum-jwt" => ClaimProfile::AxumJwt,
+            "sanic-jwt" => ClaimProfile::SanicJwt,
+            "sanic-jwt-extended" => ClaimProfile::SanicJwtExtended,
+            other => {
+                return Err(invalid(
+                    "JWT_CLAIM_PROFILE",
+                    format!(
+                        "unknown profile {other:?}; expected oidc, axum-jwt, sanic-jwt or sanic-jwt-extended"
+                    ),
+                ));
+            }
+        },
+    };
+    p = p.profile(profile);
+    if let Some(prefix) = get("JWT_PROVIDER_PRIVATE_CLAIM_PREFIX")? {
+        p = p.private_claim_prefix(prefix);
+    }
     let audience = std::mem::take(&mut b.rules.audience);
-    if audience.is_empty() {
+    if audience.is_empty() && profile == ClaimProfile::Oidc {
         return Err(invalid(
             "JWT_AUDIENCE",
             "required with an identity provider (RFC 9068: access tokens name their audience)"
@@ -282,25 +303,6 @@ fn provider_from(
     }
     if let Some(limit) = secs("JWT_JWKS_OUTAGE_LIMIT_SECS")? {
         p = p.outage_limit(limit);
-    }
-    if let Some(profile) = get("JWT_CLAIM_PROFILE")? {
-        p = p.profile(match profile.trim() {
-            "oidc" => ClaimProfile::Oidc,
-            "axum-jwt" => ClaimProfile::AxumJwt,
-            "sanic-jwt" => ClaimProfile::SanicJwt,
-            "sanic-jwt-extended" => ClaimProfile::SanicJwtExtended,
-            other => {
-                return Err(invalid(
-                    "JWT_CLAIM_PROFILE",
-                    format!(
-                        "unknown profile {other:?}; expected oidc, axum-jwt, sanic-jwt or sanic-jwt-extended"
-                    ),
-                ));
-            }
-        });
-    }
-    if let Some(prefix) = get("JWT_PROVIDER_PRIVATE_CLAIM_PREFIX")? {
-        p = p.private_claim_prefix(prefix);
     }
     match get("JWT_REQUIRE_AT_JWT")?.as_deref() {
         None | Some("0") => {}

@@ -787,12 +787,12 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, 'de, C> {
                     typed!(st.scopes, ScopeList, key, |v: ScopeList| v.0)
                 }
                 k if shape == Shape::SanicJwt && k == names.scopes => {
-                    typed!(st.scopes, Vec<Option<String>>, names.scopes, |v: Vec<
-                        Option<String>,
-                    >| v
-                        .into_iter()
-                        .flatten()
-                        .collect())
+                    typed!(
+                        st.scopes,
+                        Vec<Option<String>>,
+                        names.scopes,
+                        |v: Vec<Option<String>>| v.into_iter().flatten().collect()
+                    )
                 }
                 k if k == names.identity => {
                     let seed = IdentitySeed {

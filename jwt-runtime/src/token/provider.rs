@@ -263,7 +263,8 @@ impl IdentityProvider {
         self
     }
 
-    /// An accepted `aud` (required: RFC 9068 §4). Call again to accept several.
+    /// An accepted `aud` (required for [`ClaimProfile::Oidc`]: RFC 9068 §4; for the other
+    /// profiles, `aud` is checked when an audience is set). Call again to accept several.
     pub fn audience(mut self, audience: impl Into<String>) -> Self {
         self.audience.push(audience.into());
         self
@@ -410,7 +411,10 @@ impl ProviderVerifier {
         clock: &super::clock::Clock,
     ) -> Result<Self, ConfigError> {
         let invalid = |reason: String| ConfigError::invalid("identity_provider", reason);
-        if provider.audience.is_empty() || provider.audience.iter().any(String::is_empty) {
+        // RFC 9068 §4 requires `aud`; the other profiles are services that may write none.
+        if (provider.audience.is_empty() && provider.profile == ClaimProfile::Oidc)
+            || provider.audience.iter().any(String::is_empty)
+        {
             return Err(invalid(
                 "an audience is required (RFC 9068 §4): call .audience(..)".into(),
             ));
@@ -476,7 +480,11 @@ impl ProviderVerifier {
         rules.validate()?;
         let keys = match &provider.keys {
             Keys::Secret(source) => {
-                let alg = provider.algorithms.first().copied().unwrap_or(Algorithm::HS256);
+                let alg = provider
+                    .algorithms
+                    .first()
+                    .copied()
+                    .unwrap_or(Algorithm::HS256);
                 let key = super::keys::Keys::load(alg, Some(source), None, None, None)?;
                 let key = SetKey::configured(None, key.verifying);
                 KeyHolder::Fixed(Arc::new(KeySet::of(vec![Arc::new(key)])))

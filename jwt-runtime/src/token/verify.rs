@@ -15,8 +15,8 @@ use super::claims::{
     roles_at,
 };
 use super::clock::Clock;
-use super::keys::VerifyingKey;
 use super::jwks::{KeySet, Pick, SetKey};
+use super::keys::VerifyingKey;
 use super::provider::{Missing, ProviderVerifier};
 use super::rules::ClaimRules;
 use super::{OwnHeaders, Token};
@@ -310,9 +310,9 @@ impl Verifier {
                 };
                 let mut buffer = [0u8; MAX_SIGNATURE_BYTES];
                 let signature = decode_signature(signature_b64, &mut buffer)?;
-                let verified = key.verifier_for(own.alg).is_some_and(|v| {
-                    v.verify(signature_b64, signature, signing_input.as_bytes())
-                });
+                let verified = key
+                    .verifier_for(own.alg)
+                    .is_some_and(|v| v.verify(signature_b64, signature, signing_input.as_bytes()));
                 if !verified {
                     return Err(AuthError::BadSignature.into());
                 }
@@ -361,9 +361,7 @@ impl Verifier {
                 .providers
                 .iter()
                 .position(|p| p.rules.issuer.is_some() && p.accepts_issuer(iss));
-            let ours = self.own.is_some()
-                && iss.is_some()
-                && iss == self.rules.issuer.as_deref();
+            let ours = self.own.is_some() && iss.is_some() && iss == self.rules.issuer.as_deref();
             (named, ours)
         })?;
         let unnamed = || self.providers.iter().position(|p| p.rules.issuer.is_none());

@@ -248,7 +248,9 @@ const MAX_KID_LEN: usize = 128;
 fn check_kid(kid: &str) -> Result<(), ConfigError> {
     if kid.is_empty()
         || kid.len() > MAX_KID_LEN
-        || !kid.bytes().all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\')
+        || !kid
+            .bytes()
+            .all(|b| (0x21..=0x7e).contains(&b) && b != b'"' && b != b'\\')
     {
         return Err(ConfigError::invalid(
             "key_id",
@@ -423,7 +425,10 @@ impl Keys {
     }
 
     /// Reads a verify-only key for `alg`: a secret for HMAC, a public key otherwise.
-    pub(crate) fn load_verify_only(alg: Algorithm, key: &VerifyOnlyKey) -> Result<Self, ConfigError> {
+    pub(crate) fn load_verify_only(
+        alg: Algorithm,
+        key: &VerifyOnlyKey,
+    ) -> Result<Self, ConfigError> {
         let name = supported(alg)?;
         let hmac = alg.family() == AlgorithmFamily::Hmac;
         if hmac != key.secret {
