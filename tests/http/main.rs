@@ -15,6 +15,7 @@ mod errors;
 mod examples;
 mod hostile_input;
 mod identity_providers;
+mod interop;
 mod key_rotation;
 mod lifecycle;
 mod locations;

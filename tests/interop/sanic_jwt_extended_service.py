@@ -86,6 +86,7 @@ def call(port, method, path, token=None, body=None):
 
 
 def record(port):
+    recorded_at = int(time.time())
     cases = []
 
     def case(name, token, note):
@@ -121,7 +122,7 @@ def record(port):
            expires_in=-3600, private_claims={"user_id": 7})
 
     # Shapes the library does not mint but may meet, signed with its secret by PyJWT.
-    now = int(time.time())
+    now = recorded_at
     base = {"sub": "alice", "role": "USER", "fresh": True, "jti": "0" * 32, "iat": now,
             "nbf": now, "exp": now + int(LIFETIME.total_seconds()),
             f"{PREFIX}_user_id": 7}
@@ -144,6 +145,7 @@ def record(port):
         "library": f"sanic-jwt-extended {getattr(sanic_jwt_extended, '__version__', '1.0.dev12')}",
         "sanic": sanic.__version__,
         "pyjwt": jwt.__version__,
+        "recorded_at": recorded_at,
         "secret": SECRET,
         "private_claim_prefix": PREFIX,
         "routes": ROUTES,

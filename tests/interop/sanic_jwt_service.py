@@ -36,7 +36,6 @@ def settings(config):
         base.update(
             claim_iat=True,
             claim_nbf=True,
-            claim_nbf_delta=0,
             claim_iss=ISSUER,
             claim_aud=AUDIENCE,
         )
@@ -106,6 +105,7 @@ def call(port, method, path, token=None, body=None):
 
 
 def record(port, config):
+    recorded_at = int(time.time())
     cases = []
 
     def case(name, token, note):
@@ -122,7 +122,7 @@ def record(port, config):
 
     # Tokens in shapes sanic-jwt does not issue itself but may meet: signed with the
     # service's secret by PyJWT, every claim as the configuration requires unless named.
-    now = int(time.time())
+    now = recorded_at
     base = {"user_id": 1, "exp": now + LIFETIME, "scopes": ["user:read"]}
     if config == "claims":
         base.update(iat=now, nbf=now, iss=ISSUER, aud=AUDIENCE)
@@ -155,12 +155,16 @@ def record(port, config):
 
     import sanic
     import sanic_jwt
+    from sanic_jwt.configuration import defaults
 
     print(json.dumps({
         "library": f"sanic-jwt {sanic_jwt.__version__}",
         "sanic": sanic.__version__,
         "pyjwt": jwt.__version__,
         "config": config,
+        "recorded_at": recorded_at,
+        # sanic-jwt's leeway (3 minutes), which its `nbf` (now + leeway) relies on.
+        "leeway": defaults["leeway"],
         "secret": SECRET,
         "issuer": ISSUER if config == "claims" else None,
         "audience": AUDIENCE if config == "claims" else None,

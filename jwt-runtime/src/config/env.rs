@@ -51,6 +51,7 @@ impl JwtBuilder {
     /// | `JWT_JWKS_OUTAGE_LIMIT_SECS` | the last keys keep working this long while the provider is down | 3600 |
     /// | `JWT_REQUIRE_AT_JWT` | `1`: require the `typ` header `at+jwt` | `0` |
     /// | `JWT_PROVIDER_PRIVATE_CLAIM_PREFIX` | the provider's private claim prefix (profiles `axum-jwt`, `sanic-jwt-extended`) | none |
+    /// | `JWT_PROVIDER_LEEWAY_SECS` | clock skew tolerated on the provider's tokens (180 for sanic-jwt's `nbf`) | `JWT_LEEWAY_SECS` |
     /// | `JWT_CLAIM_PROFILE` | [claim shape](crate::ClaimProfile): `oidc`, `axum-jwt`, `sanic-jwt`, `sanic-jwt-extended` | `oidc` |
     ///
     /// A malformed value is an error naming the variable. A missing secret or key is
@@ -265,6 +266,9 @@ fn provider_from(
     p = p.profile(profile);
     if let Some(prefix) = get("JWT_PROVIDER_PRIVATE_CLAIM_PREFIX")? {
         p = p.private_claim_prefix(prefix);
+    }
+    if let Some(leeway) = secs("JWT_PROVIDER_LEEWAY_SECS")? {
+        p = p.leeway(leeway);
     }
     let audience = std::mem::take(&mut b.rules.audience);
     if audience.is_empty() && profile == ClaimProfile::Oidc {

@@ -383,6 +383,25 @@ impl<'de> Deserialize<'de> for ScopeList {
     }
 }
 
+/// The scopes of a sanic-jwt token: a list of strings, whose `null` items sanic-jwt skips.
+/// Any other value (a string, an object, a list holding numbers) makes sanic-jwt's scope
+/// check fail with a 500 while its other routes accept the token: here it grants no scope,
+/// so scoped routes answer 403 and the others accept it, as there (G2: never 200).
+fn sanic_scopes(value: Value) -> Vec<String> {
+    let Value::Array(items) = value else {
+        return Vec::new();
+    };
+    let mut scopes = Vec::with_capacity(items.len());
+    for item in items {
+        match item {
+            Value::String(s) => scopes.push(s),
+            Value::Null => {}
+            _ => return Vec::new(),
+        }
+    }
+    scopes
+}
+
 /// The identity claim: a string; for claim names other than `sub`, an integer too (sanic-jwt
 /// writes `user_id` as a number), kept as its decimal text.
 struct IdentitySeed {
@@ -787,12 +806,7 @@ impl<'de, C: PrivateClaims> Visitor<'de> for ClaimsSeed<'_, 'de, C> {
                     typed!(st.scopes, ScopeList, key, |v: ScopeList| v.0)
                 }
                 k if shape == Shape::SanicJwt && k == names.scopes => {
-                    typed!(
-                        st.scopes,
-                        Vec<Option<String>>,
-                        names.scopes,
-                        |v: Vec<Option<String>>| v.into_iter().flatten().collect()
-                    )
+                    typed!(st.scopes, Value, names.scopes, sanic_scopes)
                 }
                 k if k == names.identity => {
                     let seed = IdentitySeed {

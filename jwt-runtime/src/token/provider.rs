@@ -131,7 +131,7 @@ impl Default for RefreshPolicy {
 /// not `at+jwt` and that carries `nonce` or `at_hash` is an ID token, never accepted.
 /// `Token<C>` reads the provider's own claims into a `#[derive(PrivateClaims)]` type, by
 /// their top-level names (the private claim prefix and custom claims of our own tokens do not
-/// apply); the service's leeway does.
+/// apply); the service's leeway does, unless [`leeway`](IdentityProvider::leeway) is set.
 ///
 /// ```
 /// use jwt_runtime::{IdentityProvider, Jwt};
@@ -159,6 +159,7 @@ pub struct IdentityProvider {
     pub(crate) require_at_jwt: bool,
     pub(crate) profile: ClaimProfile,
     pub(crate) prefix: Option<String>,
+    pub(crate) leeway: Option<Duration>,
     pub(crate) refresh: RefreshPolicy,
     #[cfg(feature = "oidc")]
     pub(crate) client: Option<reqwest::Client>,
@@ -186,6 +187,7 @@ impl IdentityProvider {
             require_at_jwt: false,
             profile: ClaimProfile::Oidc,
             prefix: None,
+            leeway: None,
             refresh: RefreshPolicy::default(),
             #[cfg(feature = "oidc")]
             client: None,
@@ -233,6 +235,16 @@ impl IdentityProvider {
     /// claims are read by their top-level names.
     pub fn private_claim_prefix(mut self, prefix: impl Into<String>) -> Self {
         self.prefix = Some(prefix.into());
+        self
+    }
+
+    /// The clock skew tolerated on this source's `exp`, `nbf` and `iat` (default: the
+    /// service's [`leeway`](crate::JwtBuilder::leeway); at most 5 minutes). sanic-jwt writes
+    /// `nbf` as its own leeway (3 minutes) ahead of the time of issue, so its tokens with
+    /// `nbf` need `.leeway(Duration::from_secs(180))` to pass as soon as sanic-jwt issues
+    /// them.
+    pub fn leeway(mut self, leeway: Duration) -> Self {
+        self.leeway = Some(leeway);
         self
     }
 
@@ -471,7 +483,7 @@ impl ProviderVerifier {
         let rules = ClaimRules {
             names,
             prefix: provider.prefix.clone(),
-            leeway: own.leeway,
+            leeway: provider.leeway.unwrap_or(own.leeway),
             issuer: provider.issuer.clone(),
             audience: provider.audience.clone(),
             verify_exp: own.verify_exp,
