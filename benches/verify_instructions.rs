@@ -50,6 +50,27 @@ fn main() {
         let key = EncodingKey::from_rsa_pem(&fixture("rsa_private.pem")).expect("key");
         let token = jsonwebtoken::encode(&header, &claims, &key).expect("sign");
         (jwt, token)
+    } else if mode.starts_with("hs256") {
+        // Our own HS256 token, where the header and claims work shows most: with one key, or
+        // (`hs256-keys`) with two verify-only keys next to the current one.
+        let mut b = Jwt::builder()
+            .secret([7u8; 32])
+            .issuer("https://idp.test")
+            .audience("api")
+            .token_cache(0);
+        if mode == "hs256-keys" {
+            b = b
+                .verify_only_key(axum_jwt::VerifyOnlyKey::secret([8u8; 32]))
+                .verify_only_key(axum_jwt::VerifyOnlyKey::secret([9u8; 32]));
+        }
+        let jwt = b.build().expect("config");
+        let token = jwt
+            .access_token("alice")
+            .role("USER")
+            .scopes(["user:read", "orders:read:write"])
+            .sign()
+            .expect("sign");
+        (jwt, token)
     } else {
         let jwt = Jwt::builder()
             .algorithm(Algorithm::RS256)

@@ -12,16 +12,21 @@
 //! `JWT_REFRESH_TTL_SECS`, `JWT_LEEWAY_SECS`, `JWT_PRIVATE_CLAIM_PREFIX` (default
 //! `quickstart`), `JWT_TOKEN_LOCATIONS` (default `header`), `JWT_TOKEN_CACHE` (verified-token
 //! cache capacity, default 4096, `0` for off), `JWT_REFRESH_GRACE_SECS` (default 30),
-//! `JWT_MAX_LOGINS_PER_IDENTITY` (default 200), `REDIS_URL` (revocation in Redis; needs
-//! `--features redis`; `REDIS_ALLOW_EVICTING_POLICY=1` accepts a Redis whose
-//! `maxmemory-policy` is not `noeviction`).
+//! `JWT_MAX_LOGINS_PER_IDENTITY` (default 200), `JWT_VERIFY_ONLY_SECRETS` /
+//! `JWT_VERIFY_ONLY_PUBLIC_KEY_FILES` (keys being rotated in or out), `REDIS_URL` (revocation
+//! in Redis; needs `--features redis`; `REDIS_ALLOW_EVICTING_POLICY=1` accepts a Redis whose
+//! `maxmemory-policy` is not `noeviction`). With a public-key algorithm it publishes its keys
+//! at `/.well-known/jwks.json` (and `/.well-known/openid-configuration` when `JWT_ISSUER` is
+//! a URL).
 //!
 //! **As a resource server** behind an OpenID provider: with `JWT_OIDC_ISSUER` (discovery) or
 //! `JWT_JWKS_URL` / `JWT_JWKS_FILE` (with `JWT_ISSUER` optional) set, it verifies that
 //! provider's access tokens instead of minting its own. `JWT_AUDIENCE` is then required;
 //! `JWT_ROLES_CLAIM` is a JSON pointer (`/realm_access/roles`), `JWT_ALGORITHMS` a comma
 //! separated set (default `RS256`), `JWT_JWKS_MAX_AGE_SECS` (default 300) and
-//! `JWT_JWKS_COOLDOWN_SECS` (default 10) bound the key refreshes. It then serves `/health`,
+//! `JWT_JWKS_COOLDOWN_SECS` (default 10) bound the key refreshes; `JWT_CLAIM_PROFILE=axum-jwt`
+//! (with `JWT_PROVIDER_PRIVATE_CLAIM_PREFIX=quickstart`) reads another quickstart's tokens
+//! through its JWKS URL, `sanic-jwt` / `sanic-jwt-extended` a Python service's. It then serves `/health`,
 //! `/protected`, `/users`, `/admin`, `/staff`, `/greeting` and `/echo`, and no `/auth` routes.
 
 use std::net::SocketAddr;

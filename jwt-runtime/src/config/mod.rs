@@ -875,6 +875,85 @@ mod tests {
     }
 
     #[test]
+    fn verify_only_keys_and_claim_profiles_from_the_environment() {
+        use crate::token::claims::Shape;
+        let next = "n".repeat(32);
+        let old = "o".repeat(32);
+        let both = format!("{next}, {old}");
+        let jwt = env(&[("JWT_SECRET", SECRET), ("JWT_VERIFY_ONLY_SECRETS", &both)])
+            .and_then(JwtBuilder::build)
+            .unwrap();
+        // A token of each verify-only secret verifies; one of another secret does not.
+        let signed_by = |secret: &str| {
+            Jwt::builder()
+                .secret(secret)
+                .build()
+                .unwrap()
+                .access_token("a")
+                .sign()
+                .unwrap()
+        };
+        assert!(jwt.verify_access::<()>(&signed_by(&next)).is_ok());
+        assert!(jwt.verify_access::<()>(&signed_by(&old)).is_ok());
+        assert_eq!(
+            jwt.verify_access::<()>(&signed_by(&"x".repeat(32))).err(),
+            Some(crate::AuthError::UnknownKey)
+        );
+        let files = format!(
+            "{},{}",
+            fixture("rsa2_public.pem").display(),
+            fixture("rsa_public.pem").display()
+        );
+        let rsa = env(&[
+            ("JWT_ALGORITHM", "RS256"),
+            (
+                "JWT_PUBLIC_KEY_FILE",
+                fixture("rsa_public.pem").to_str().unwrap(),
+            ),
+            ("JWT_VERIFY_ONLY_PUBLIC_KEY_FILES", &files),
+        ])
+        .and_then(JwtBuilder::build);
+        // The current key listed again among the verify-only ones.
+        assert!(matches!(
+            rsa.err(),
+            Some(ConfigError::Invalid {
+                setting: "verify_only_key",
+                ..
+            })
+        ));
+        let jwks = fixture("jwks.json");
+        let jwks = jwks.to_str().unwrap();
+        let profile = |name: &str| {
+            env(&[
+                ("JWT_JWKS_FILE", jwks),
+                ("JWT_CLAIM_PROFILE", name),
+                ("JWT_PROVIDER_PRIVATE_CLAIM_PREFIX", "legacy"),
+                ("JWT_PROVIDER_LEEWAY_SECS", "180"),
+            ])
+            .and_then(JwtBuilder::build)
+        };
+        // Without an audience: only the OpenID profile requires one (RFC 9068).
+        let jwt = profile("sanic-jwt").unwrap();
+        let p = &jwt.inner.verifier.providers()[0];
+        assert_eq!(p.shape, Shape::SanicJwt);
+        assert_eq!(p.rules.names.identity, "user_id");
+        assert_eq!(p.rules.prefix.as_deref(), Some("legacy"));
+        assert_eq!(p.rules.leeway_secs(), 180);
+        assert_eq!(
+            profile("axum-jwt").unwrap().inner.verifier.providers()[0].shape,
+            Shape::Own
+        );
+        assert!(matches!(
+            profile("oidc").err(),
+            Some(ConfigError::InvalidEnv { var, .. }) if var == "JWT_AUDIENCE"
+        ));
+        assert!(matches!(
+            profile("sanic").err(),
+            Some(ConfigError::InvalidEnv { var, .. }) if var == "JWT_CLAIM_PROFILE"
+        ));
+    }
+
+    #[test]
     fn invalid_settings() {
         let b = || Jwt::builder().secret(SECRET);
         assert!(matches!(

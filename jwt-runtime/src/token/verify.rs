@@ -42,7 +42,7 @@ const STACK_PAYLOAD_BYTES: usize = 2048;
 const STACK_PAYLOAD_B64: usize = encoded_len(STACK_PAYLOAD_BYTES);
 
 /// Our own keys: the current one first, then the verify-only ones, each with the header
-/// bytes of the tokens it signs; and the key set the public ones are published as.
+/// bytes of the tokens it signs, as a key set picked from by `kid` like a provider's.
 struct OwnKeys {
     alg: Algorithm,
     alg_name: &'static str,
