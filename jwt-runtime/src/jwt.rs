@@ -187,9 +187,8 @@ impl Jwt {
 
     /// The JWKS of this service's public keys (the current key and every verify-only key):
     /// what other services need to verify its tokens, with public members only. `None` with
-    /// an HMAC algorithm, whose secret is never published. [`well_known_routes`] serves it.
-    ///
-    /// [`well_known_routes`]: Jwt::well_known_routes
+    /// an HMAC algorithm, whose secret is never published. With the `axum` feature,
+    /// `Jwt::well_known_routes` serves it.
     pub fn jwks(&self) -> Option<&str> {
         self.inner.published.jwks()
     }
