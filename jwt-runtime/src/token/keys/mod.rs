@@ -582,6 +582,30 @@ mod tests {
     }
 
     #[test]
+    fn key_ids_are_printable_ascii_without_quotes() {
+        for good in [
+            "2026-11",
+            "k",
+            &"a".repeat(MAX_KID_LEN),
+            "NzbLsXh8uDCcd-6MNwXF4W_7noWXFZAfHkxZsRGC9Xs",
+        ] {
+            assert!(check_kid(good).is_ok(), "{good}");
+        }
+        for bad in [
+            "",
+            &"a".repeat(MAX_KID_LEN + 1),
+            "a\"b",
+            "a\\b",
+            "a b",
+            "é",
+            "a\nb",
+            "\u{7f}",
+        ] {
+            assert!(check_kid(bad).is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
     fn modulus_bits() {
         assert_eq!(bits_of(&[0, 0x80, 0]), 16);
         assert_eq!(bits_of(&[0x01]), 1);
