@@ -166,6 +166,65 @@ async fn sanic_jwt_tokens_with_iat_nbf_iss_aud_answer_as_sanic_jwt_did() {
     assert!(replay(&s, &fixture).await >= 60);
 }
 
+/// Our own tokens still come to us next to a source without issuer: by their header bytes,
+/// or, for a header we do not write byte for byte, by our `iss`.
+#[tokio::test]
+async fn our_tokens_route_to_us_next_to_a_source_without_issuer() {
+    use crate::common::{b64, decode_part};
+    use jsonwebtoken::{EncodingKey, crypto::sign};
+    let fixture = load("sanic_jwt_defaults");
+    let legacy = || {
+        IdentityProvider::secret(fixture["secret"].as_str().expect("secret"))
+            .profile(ClaimProfile::SanicJwt)
+    };
+    let ours = [9u8; 32];
+    // No issuer of our own: the header bytes decide.
+    let jwt = Jwt::builder()
+        .secret(ours)
+        .identity_provider(legacy())
+        .build()
+        .unwrap();
+    let s = serve_router(
+        Router::new()
+            .route("/protected", get(protected))
+            .layer(jwt.layer()),
+    )
+    .await;
+    let token = jwt.access_token("dave").sign().unwrap();
+    let r = s.get_bearer("/protected", &token).await;
+    assert_eq!((r.status, r.body), (200, json!("dave")));
+    // With our issuer: a token signed with our key under a header in another member order
+    // (another library minting with our key) comes to us by its `iss`.
+    let jwt = Jwt::builder()
+        .secret(ours)
+        .issuer("https://new.example")
+        .identity_provider(legacy())
+        .build()
+        .unwrap();
+    let s = serve_router(
+        Router::new()
+            .route("/protected", get(protected))
+            .layer(jwt.layer()),
+    )
+    .await;
+    let kid = decode_part(&jwt.access_token("x").sign().unwrap(), 0)["kid"].clone();
+    let header = json!({"typ": "at+jwt", "kid": kid, "alg": "HS256"});
+    let now = crate::common::now();
+    let claims = json!({"sub": "erin", "type": "access", "jti": "j", "iss": "https://new.example",
+                        "iat": now, "exp": now + 60});
+    let input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
+    let signature = sign(
+        input.as_bytes(),
+        &EncodingKey::from_secret(&ours),
+        jsonwebtoken::Algorithm::HS256,
+    )
+    .unwrap();
+    let r = s
+        .get_bearer("/protected", &format!("{input}.{signature}"))
+        .await;
+    assert_eq!((r.status, r.body), (200, json!("erin")));
+}
+
 /// Without `jti`, a Python token is revoked by the digest of its payload (F3).
 #[tokio::test]
 async fn a_sanic_jwt_token_without_jti_can_be_revoked() {

@@ -123,15 +123,18 @@ impl Default for RefreshPolicy {
 /// [`JwtBuilder::identity_provider`](crate::JwtBuilder::identity_provider); a token is routed
 /// to its provider by its `iss` before any key is looked up.
 ///
-/// Tokens are read as RFC 9068 access tokens: `aud` is required (set
-/// [`audience`](IdentityProvider::audience)), there is no type claim and `jti` is optional;
-/// scopes come from the space-separated `scope` string or the `scp` array (or string); the
-/// identity from `sub` (or [`identity_claim`](IdentityProvider::identity_claim)); roles from
-/// the JSON pointer of [`roles_claim`](IdentityProvider::roles_claim). A token whose `typ` is
-/// not `at+jwt` and that carries `nonce` or `at_hash` is an ID token, never accepted.
-/// `Token<C>` reads the provider's own claims into a `#[derive(PrivateClaims)]` type, by
-/// their top-level names (the private claim prefix and custom claims of our own tokens do not
-/// apply); the service's leeway does, unless [`leeway`](IdentityProvider::leeway) is set.
+/// By default ([`ClaimProfile::Oidc`]) tokens are read as RFC 9068 access tokens: `aud` is
+/// required (set [`audience`](IdentityProvider::audience)), there is no type claim and `jti`
+/// is optional; scopes come from the space-separated `scope` string or the `scp` array (or
+/// string); the identity from `sub` (or [`identity_claim`](IdentityProvider::identity_claim));
+/// roles from the JSON pointer of [`roles_claim`](IdentityProvider::roles_claim). A token
+/// whose `typ` is not `at+jwt` and that carries `nonce` or `at_hash` is an ID token, never
+/// accepted. Other [profiles](IdentityProvider::profile) read another axum-jwt service's
+/// tokens or a Python service's; from every source, only access tokens are accepted.
+/// `Token<C>` reads the source's own claims into a `#[derive(PrivateClaims)]` type, by their
+/// top-level names or under [`private_claim_prefix`](IdentityProvider::private_claim_prefix)
+/// (the custom claims of our own tokens do not apply); the service's leeway does, unless
+/// [`leeway`](IdentityProvider::leeway) is set.
 ///
 /// ```
 /// use jwt_runtime::{IdentityProvider, Jwt};
@@ -171,6 +174,7 @@ impl std::fmt::Debug for IdentityProvider {
             .field("issuer", &self.issuer)
             .field("audience", &self.audience)
             .field("algorithms", &self.algorithms)
+            .field("profile", &self.profile)
             .finish_non_exhaustive()
     }
 }

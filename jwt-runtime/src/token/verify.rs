@@ -365,14 +365,11 @@ impl Verifier {
             (named, ours)
         })?;
         let unnamed = || self.providers.iter().position(|p| p.rules.issuer.is_none());
+        // Without keys of our own, `Own` answers `wrong_issuer`.
         match found {
             (Some(i), _) => Ok(Route::Provider(i)),
             (None, true) => Ok(Route::Own(None)),
-            (None, false) => match unnamed() {
-                Some(i) => Ok(Route::Provider(i)),
-                None if self.own.is_some() => Ok(Route::Own(None)),
-                None => Err(AuthError::WrongIssuer),
-            },
+            (None, false) => Ok(unnamed().map_or(Route::Own(None), Route::Provider)),
         }
     }
 
