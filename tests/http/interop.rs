@@ -223,6 +223,29 @@ async fn our_tokens_route_to_us_next_to_a_source_without_issuer() {
         .get_bearer("/protected", &format!("{input}.{signature}"))
         .await;
     assert_eq!((r.status, r.body), (200, json!("erin")));
+    // No issuer of our own, and only named sources: a token no source names is ours to check.
+    let jwt = Jwt::builder()
+        .secret(ours)
+        .identity_provider(legacy().issuer("https://legacy.example"))
+        .build()
+        .unwrap();
+    let s = serve_router(
+        Router::new()
+            .route("/protected", get(protected))
+            .layer(jwt.layer()),
+    )
+    .await;
+    let mut claims = claims;
+    if let Some(c) = claims.as_object_mut() {
+        c.remove("iss");
+    }
+    let input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
+    let key = EncodingKey::from_secret(&ours);
+    let signature = sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS256).unwrap();
+    let r = s
+        .get_bearer("/protected", &format!("{input}.{signature}"))
+        .await;
+    assert_eq!((r.status, r.body), (200, json!("erin")));
 }
 
 /// Without `jti`, a Python token is revoked by the digest of its payload (F3).
