@@ -183,22 +183,24 @@ pub(crate) fn routes<A: Authenticator>(jwt: &Jwt, authenticator: A) -> Router {
         .merge(well_known(jwt))
 }
 
-/// The published key set and discovery document, as serialised at build.
+/// The published key set and discovery document, as serialised at build, cacheable for
+/// [`PUBLISHED_KEYS_MAX_AGE`](crate::PUBLISHED_KEYS_MAX_AGE).
 pub(crate) fn well_known(jwt: &Jwt) -> Router {
+    let cache_control = format!(
+        "public, max-age={}",
+        crate::PUBLISHED_KEYS_MAX_AGE.as_secs()
+    );
     let published = |body: Option<&str>| {
+        let cache_control = cache_control.clone();
         body.map(|body| {
             let body = axum::body::Bytes::copy_from_slice(body.as_bytes());
             get(move || {
+                let headers = [
+                    (header::CONTENT_TYPE, "application/json".to_owned()),
+                    (header::CACHE_CONTROL, cache_control.clone()),
+                ];
                 let body = body.clone();
-                async move {
-                    (
-                        [
-                            (header::CONTENT_TYPE, "application/json"),
-                            (header::CACHE_CONTROL, CACHE_PUBLISHED),
-                        ],
-                        body,
-                    )
-                }
+                async move { (headers, body) }
             })
         })
     };
@@ -211,11 +213,6 @@ pub(crate) fn well_known(jwt: &Jwt) -> Router {
     }
     router
 }
-
-/// `Cache-Control` of the published documents ([`PUBLISHED_KEYS_MAX_AGE`]).
-///
-/// [`PUBLISHED_KEYS_MAX_AGE`]: crate::PUBLISHED_KEYS_MAX_AGE
-const CACHE_PUBLISHED: &str = "public, max-age=300";
 
 /// The tokens of a login or refresh: the JSON body, and the cookies in cookie mode.
 fn tokens_response(c: &Components, tokens: &TokenPair) -> Response {
