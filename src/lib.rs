@@ -89,6 +89,7 @@
 //! - Lifecycle: [`Jwt::login`], [`Jwt::refresh`], [`Jwt::logout`], [`Jwt::revoke`],
 //!   [`Jwt::revoke_all_for`], with a [`MemoryStore`] or (feature `redis`) a `RedisStore`.
 //! - Errors: [`AuthError`], one stable `reason` per failure.
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 pub use jwt_runtime::*;

@@ -10,6 +10,7 @@
 //! - the **HTTP ring** (feature `axum`, on by default): where a request carries its token,
 //!   cookies and CSRF, error responses (`transport/`), and the admission pipeline with the
 //!   extractors, layers and `/auth` routes that run it (`http/`).
+#![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
 mod config;
