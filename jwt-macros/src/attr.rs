@@ -83,8 +83,10 @@ impl AttrLoc {
     }
 }
 
-/// The parsed arguments of one attribute.
-#[derive(Debug, Clone)]
+/// The parsed arguments of one attribute. (`Debug` for the tests only: `syn::Path` has it
+/// with syn's `extra-traits`, which only the tests turn on.)
+#[derive(Clone)]
+#[cfg_attr(test, derive(Debug))]
 pub(crate) struct Args {
     pub(crate) kind: Kind,
     pub(crate) loc: AttrLoc,
@@ -228,7 +230,24 @@ fn parse_into(
             named_seen = true;
             let key: Ident = input.parse()?;
             let name = key.to_string();
-            if !kind.keys().contains(&name.as_str()) {
+            if kind == Kind::Scoped
+                && !kind.keys().contains(&name.as_str())
+                && !input.peek(Token![=])
+            {
+                // `#[scoped(admin)]` or `#[scoped(user:read)]`: a scope written as code.
+                let mut scope = name.clone();
+                while input.peek(Token![:]) && !input.peek(Token![::]) {
+                    input.parse::<Token![:]>()?;
+                    scope.push(':');
+                    if input.peek(Ident) {
+                        scope.push_str(&input.parse::<Ident>()?.to_string());
+                    }
+                }
+                cx.spanned(
+                    &key,
+                    format!("scopes are string literals: write #[scoped(\"{scope}\")]"),
+                );
+            } else if !kind.keys().contains(&name.as_str()) {
                 cx.spanned(
                     &key,
                     format!(
@@ -431,7 +450,19 @@ mod tests {
             (a.require_all, a.require_all_actions),
             (Some(false), Some(true))
         );
-        let cases: [(TokenStream, &str); 7] = [
+        let cases: [(TokenStream, &str); 10] = [
+            (
+                quote!(admin),
+                "scopes are string literals: write #[scoped(\"admin\")]",
+            ),
+            (
+                quote!(user:read:write),
+                "scopes are string literals: write #[scoped(\"user:read:write\")]",
+            ),
+            (
+                quote!("a", admin, require_all = false),
+                "write #[scoped(\"admin\")]",
+            ),
             (quote!(), "needs at least one scope"),
             (quote!(""), "cannot be empty"),
             (quote!("a", "a"), "duplicate scope"),
