@@ -20,6 +20,7 @@ mod handle;
 #[cfg(feature = "axum")]
 mod http;
 mod jwt;
+mod observe;
 mod requirement;
 mod revocation;
 mod scope;

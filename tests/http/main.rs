@@ -22,3 +22,4 @@ mod locations;
 mod quickstart;
 mod revocation;
 mod token_cache;
+mod tracing_events;

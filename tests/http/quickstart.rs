@@ -168,6 +168,28 @@ async fn walk(q: &Example) {
 async fn quickstart_serves_its_contract() {
     let q = spawn_example("quickstart", &[]);
     walk(&q).await;
+    // Under RUST_LOG=info, each refusal is one line of the library's own, without the token.
+    let s = q.server();
+    let (alice, _) = login(&s, "alice", "alice-password").await;
+    assert_eq!(s.get_bearer("/admin", &alice).await.status, 403);
+    let logged = |lines: &[String]| {
+        lines.iter().any(|l| {
+            l.contains("axum_jwt: request refused")
+                && l.contains(r#"reason="insufficient_scope""#)
+                && l.contains(r#"route="/admin""#)
+                && l.contains(r#"identity="alice""#)
+        })
+    };
+    // The line is read from the process's stdout by another thread: wait for it, boundedly.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
+    let mut lines = q.lines();
+    while !logged(&lines) && std::time::Instant::now() < deadline {
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+        lines = q.lines();
+    }
+    assert!(logged(&lines), "{lines:#?}");
+    let signature = alice.rsplit('.').next().expect("signature");
+    assert!(lines.iter().all(|l| !l.contains(signature)), "{lines:#?}");
 }
 
 #[cfg(feature = "redis")]

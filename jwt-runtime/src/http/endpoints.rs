@@ -16,7 +16,7 @@ use serde::de::DeserializeOwned;
 use serde_json::{Map, Value, json};
 
 use super::admit::ACCESS;
-use super::admit::{admit, admit_found};
+use super::admit::{admit, admit_found, refused};
 use crate::error::AuthError;
 use crate::handle::{Components, Jwt};
 use crate::requirement::Requirement;
@@ -310,16 +310,20 @@ async fn login<A: Authenticator>(
 ) -> Response {
     let c = &*state.jwt.inner;
     let (parts, body) = request.into_parts();
+    let failed = |e: AuthError| {
+        refused(c, &parts, None, None, &e);
+        reject(c, &e)
+    };
     let credentials = match json_body::<A::Credentials>(&c.http.endpoints, &parts, body).await {
         Ok(credentials) => credentials,
-        Err(e) => return reject(c, &e),
+        Err(e) => return failed(e),
     };
     let user = match state.auth.authenticate(credentials).await {
         Ok(user) => user,
-        Err(e) => return reject(c, &e),
+        Err(e) => return failed(e),
     };
     let Some(builder) = login_of(&state.auth, &state.jwt, &user) else {
-        return reject(c, &AuthError::AuthenticationFailed);
+        return failed(AuthError::AuthenticationFailed);
     };
     match builder.sign().await {
         Ok(tokens) => tokens_response(c, &tokens),
@@ -463,19 +467,24 @@ async fn refresh<A: Authenticator>(
     let found = match refresh_token_of(c, &parts, body, true).await {
         Ok(Some(found)) => found,
         Ok(None) => {
-            return reject(
-                c,
-                &AuthError::MissingToken {
-                    looked_in: "the Authorization header, the JSON body and the refresh cookie"
-                        .into(),
-                },
-            );
+            let e = AuthError::MissingToken {
+                looked_in: "the Authorization header, the JSON body and the refresh cookie".into(),
+            };
+            refused(c, &parts, None, None, &e);
+            return reject(c, &e);
         }
-        Err(e) => return reject(c, &e),
+        Err(e) => {
+            refused(c, &parts, None, None, &e);
+            return reject(c, &e);
+        }
     };
+    // A refusal by admission is logged there; one by the lifecycle (a spent token, a user
+    // gone) here, with the identity.
     let exchanged =
         match admit_found::<()>(c, &parts, &found.raw, found.from_cookie, &REFRESH).await {
-            Ok(old) => exchange(&state, &old).await,
+            Ok(old) => exchange(&state, &old).await.inspect_err(|e| {
+                refused(c, &parts, Some(&found.raw), Some(old.identity()), e);
+            }),
             Err(e) => Err(e),
         };
     match exchanged {
@@ -495,8 +504,9 @@ async fn exchange<A: Authenticator>(
         OnRefresh::Reissue(user) => {
             if state.auth.identity(&user) != old.identity() {
                 tracing::error!(
-                    "axum-jwt: Authenticator::on_refresh answered a user of another identity; \
-                     refusing the refresh"
+                    target: crate::observe::TARGET,
+                    "Authenticator::on_refresh answered a user of another identity; \
+                    refusing the refresh"
                 );
                 return Err(AuthError::AccountUnavailable);
             }
@@ -525,11 +535,15 @@ async fn logout<A: Authenticator>(
     };
     let refresh = match refresh_token_of(c, &parts, body, false).await {
         Ok(refresh) => refresh.map(|r| r.raw),
-        Err(e) => return reject(c, &e),
+        Err(e) => {
+            refused(c, &parts, None, Some(access.identity()), &e);
+            return reject(c, &e);
+        }
     };
     if let Err(e) =
         revocation::logout(&c.verifier, &c.revocation, &access, refresh.as_deref()).await
     {
+        refused(c, &parts, refresh.as_deref(), Some(access.identity()), &e);
         return reject(c, &e);
     }
     let mut response = json(StatusCode::OK, &json!({ "logged_out": true }));

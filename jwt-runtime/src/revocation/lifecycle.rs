@@ -60,9 +60,19 @@ pub(crate) struct Revocation {
     clock: Clock,
 }
 
+/// Store failures and timeouts: warnings, at most one a second.
+static STORE_WARNINGS: crate::observe::RateLimit = crate::observe::RateLimit::new();
+
 /// A store that could not answer: the request is refused (fail closed).
 fn store_failed(e: StoreError) -> AuthError {
-    tracing::warn!(error = %e, "axum-jwt: revocation store failed; refusing the request");
+    if let Some(held_back) = STORE_WARNINGS.allow() {
+        tracing::warn!(
+            target: crate::observe::TARGET,
+            error = %e,
+            held_back,
+            "revocation store failed; refusing the request"
+        );
+    }
     AuthError::RevocationUnavailable
 }
 
@@ -128,7 +138,13 @@ impl Revocation {
         match answer {
             Ok(answer) => answer.map_err(store_failed),
             Err(_) => {
-                tracing::warn!("axum-jwt: revocation store timed out; refusing the request");
+                if let Some(held_back) = STORE_WARNINGS.allow() {
+                    tracing::warn!(
+                        target: crate::observe::TARGET,
+                        held_back,
+                        "revocation store timed out; refusing the request"
+                    );
+                }
                 Err(AuthError::RevocationUnavailable)
             }
         }
@@ -376,7 +392,8 @@ pub(crate) async fn refresh(
                 Rotation::Rotated { generation } => (Some(family.to_owned()), Some(generation)),
                 Rotation::Grace { generation } => {
                     tracing::info!(
-                        "axum-jwt: a refresh token was exchanged again within the grace window"
+                        target: crate::observe::TARGET,
+                        "a refresh token was exchanged again within the grace window"
                     );
                     (Some(family.to_owned()), Some(generation))
                 }
@@ -435,7 +452,10 @@ pub(crate) async fn refresh(
             .map(|a| TokenPair::new(a, None)),
     };
     minted.map_err(|e| {
-        tracing::error!(error = %e, "axum-jwt: could not mint tokens on refresh");
+        tracing::error!(
+            target: crate::observe::TARGET,
+            error = %e, "could not mint tokens on refresh"
+        );
         AuthError::Malformed("the refresh token's claims cannot be copied into new tokens")
     })
 }

@@ -106,9 +106,10 @@ async fn check_policy(
         Ok(pair) => pair.get(1).cloned().unwrap_or_default(),
         Err(e) => {
             tracing::warn!(
+                target: crate::observe::TARGET,
                 error = %e,
-                "axum-jwt: cannot read Redis's maxmemory-policy (CONFIG is disabled?); make sure \
-                 it is `noeviction`, or evicted revocations may un-revoke tokens"
+                "cannot read Redis's maxmemory-policy (CONFIG is disabled?); make sure \
+                it is `noeviction`, or evicted revocations may un-revoke tokens"
             );
             return Ok(());
         }
@@ -118,9 +119,10 @@ async fn check_policy(
     }
     if allow_evicting_policy {
         tracing::warn!(
+            target: crate::observe::TARGET,
             policy = %policy,
-            "axum-jwt: Redis may evict revocation entries (maxmemory-policy is not noeviction); \
-             accepted by RedisOptions::allow_evicting_policy"
+            "Redis may evict revocation entries (maxmemory-policy is not noeviction); \
+            accepted by RedisOptions::allow_evicting_policy"
         );
         return Ok(());
     }

@@ -10,6 +10,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
+/// Key-fetch failures: warnings, at most one a second.
+static FETCH_WARNINGS: crate::observe::RateLimit = crate::observe::RateLimit::new();
+
 use jsonwebtoken::Algorithm;
 use reqwest::header::{ACCEPT, CACHE_CONTROL};
 use serde::Deserialize;
@@ -432,14 +435,21 @@ impl RemoteKeys {
                     let age = max_age
                         .unwrap_or(policy.max_age)
                         .clamp(policy.cooldown, policy.max_age);
-                    tracing::debug!("axum-jwt: identity provider keys loaded");
+                    tracing::debug!(target: crate::observe::TARGET, "identity provider keys loaded");
                     st.set = Some(Arc::new(set));
                     st.fresh_until_ms = now.saturating_add(ms(age));
                     st.usable_until_ms = now.saturating_add(ms(policy.outage_limit));
                     st.last_error = None;
                 }
                 Err(error) => {
-                    tracing::warn!(%error, "axum-jwt: identity provider keys could not be refreshed; the last good keys stay in use until the outage limit");
+                    if let Some(held_back) = FETCH_WARNINGS.allow() {
+                        tracing::warn!(
+                            target: crate::observe::TARGET,
+                            %error,
+                            held_back,
+                            "identity provider keys could not be refreshed; the last good keys stay in use until the outage limit"
+                        );
+                    }
                     // Retry after the cooldown, not at the next max age.
                     st.fresh_until_ms = now;
                     st.last_error = Some(error);

@@ -74,8 +74,9 @@ impl ClaimRules {
         }
         if !self.verify_exp {
             tracing::warn!(
-                "axum-jwt: expiry verification is DISABLED (dangerously_disable_expiry_verification); \
-                 expired tokens will be accepted"
+                target: crate::observe::TARGET,
+                "expiry verification is DISABLED (dangerously_disable_expiry_verification); \
+                expired tokens will be accepted"
             );
         }
         Ok(())

@@ -198,6 +198,31 @@ impl Verifier {
         &self.rules
     }
 
+    /// What a refused token says about itself, for the log line (never the token): the
+    /// header's `alg` and `kid` and the payload's `iss`, unverified, bounded.
+    #[cfg(feature = "axum")]
+    pub(crate) fn hints(&self, token: &str) -> crate::observe::Hints {
+        use crate::observe::bounded;
+        let mut hints = crate::observe::Hints::default();
+        if token.len() > self.max_token_bytes {
+            return hints;
+        }
+        let mut segments = token.split('.');
+        let (Some(header_b64), Some(payload_b64)) = (segments.next(), segments.next()) else {
+            return hints;
+        };
+        if let Ok(json) = decode_header(header_b64)
+            && let Ok(header) = parse_header(&json)
+        {
+            hints.alg = header.alg.as_deref().map(bounded);
+            hints.kid = header.kid.as_deref().map(bounded);
+        }
+        hints.iss = peek_issuer(payload_b64, |iss| iss.map(bounded))
+            .ok()
+            .flatten();
+        hints
+    }
+
     /// The configured identity providers.
     pub(crate) fn providers(&self) -> &[ProviderVerifier] {
         &self.providers

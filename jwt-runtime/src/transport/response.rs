@@ -203,7 +203,10 @@ impl IntoResponse for SignError {
         if self == SignError::StoreUnavailable {
             return respond(None, &AuthError::RevocationUnavailable);
         }
-        tracing::error!(error = %self, "axum-jwt: a token could not be created");
+        tracing::error!(
+            target: crate::observe::TARGET,
+            error = %self, "a token could not be created"
+        );
         server_error(
             "token_creation_failed",
             "the server could not create a token",
