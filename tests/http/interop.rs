@@ -170,81 +170,64 @@ async fn sanic_jwt_tokens_with_iat_nbf_iss_aud_answer_as_sanic_jwt_did() {
 /// or, for a header we do not write byte for byte, by our `iss`.
 #[tokio::test]
 async fn our_tokens_route_to_us_next_to_a_source_without_issuer() {
-    use crate::common::{b64, decode_part};
-    use jsonwebtoken::{EncodingKey, crypto::sign};
+    use crate::common::{decode_part, forge};
+    use jsonwebtoken::{Algorithm, EncodingKey};
     let fixture = load("sanic_jwt_defaults");
     let legacy = || {
         IdentityProvider::secret(fixture["secret"].as_str().expect("secret"))
             .profile(ClaimProfile::SanicJwt)
     };
     let ours = [9u8; 32];
-    // No issuer of our own: the header bytes decide.
-    let jwt = Jwt::builder()
-        .secret(ours)
-        .identity_provider(legacy())
-        .build()
-        .unwrap();
-    let s = serve_router(
-        Router::new()
+    let serve = |b: axum_jwt::JwtBuilder| {
+        let jwt = b.secret(ours).build().unwrap();
+        let router = Router::new()
             .route("/protected", get(protected))
-            .layer(jwt.layer()),
-    )
-    .await;
+            .layer(jwt.layer());
+        async move { (jwt, serve_router(router).await) }
+    };
+    // Signed with our key, under a header in another member order than ours (another
+    // library minting with our key), with or without an `iss`.
+    let kid = decode_part(
+        &Jwt::builder()
+            .secret(ours)
+            .build()
+            .unwrap()
+            .access_token("x")
+            .sign()
+            .unwrap(),
+        0,
+    )["kid"]
+        .clone();
+    let header = json!({"typ": "at+jwt", "kid": kid, "alg": "HS256"}).to_string();
+    let now = crate::common::now();
+    let reordered = |iss: Option<&str>| {
+        let mut claims =
+            json!({"sub": "erin", "type": "access", "jti": "j", "iat": now, "exp": now + 60});
+        if let Some(iss) = iss {
+            claims["iss"] = json!(iss);
+        }
+        let key = EncodingKey::from_secret(&ours);
+        forge(&header, &claims.to_string(), &key, Algorithm::HS256)
+    };
+
+    // No issuer of our own: the header bytes decide.
+    let (jwt, s) = serve(Jwt::builder().identity_provider(legacy())).await;
     let token = jwt.access_token("dave").sign().unwrap();
     let r = s.get_bearer("/protected", &token).await;
     assert_eq!((r.status, r.body), (200, json!("dave")));
-    // With our issuer: a token signed with our key under a header in another member order
-    // (another library minting with our key) comes to us by its `iss`.
-    let jwt = Jwt::builder()
-        .secret(ours)
+    // With our issuer, a header not ours byte for byte comes to us by its `iss`.
+    let with_issuer = Jwt::builder()
         .issuer("https://new.example")
-        .identity_provider(legacy())
-        .build()
-        .unwrap();
-    let s = serve_router(
-        Router::new()
-            .route("/protected", get(protected))
-            .layer(jwt.layer()),
-    )
-    .await;
-    let kid = decode_part(&jwt.access_token("x").sign().unwrap(), 0)["kid"].clone();
-    let header = json!({"typ": "at+jwt", "kid": kid, "alg": "HS256"});
-    let now = crate::common::now();
-    let claims = json!({"sub": "erin", "type": "access", "jti": "j", "iss": "https://new.example",
-                        "iat": now, "exp": now + 60});
-    let input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
-    let signature = sign(
-        input.as_bytes(),
-        &EncodingKey::from_secret(&ours),
-        jsonwebtoken::Algorithm::HS256,
-    )
-    .unwrap();
+        .identity_provider(legacy());
+    let (_, s) = serve(with_issuer).await;
     let r = s
-        .get_bearer("/protected", &format!("{input}.{signature}"))
+        .get_bearer("/protected", &reordered(Some("https://new.example")))
         .await;
     assert_eq!((r.status, r.body), (200, json!("erin")));
     // No issuer of our own, and only named sources: a token no source names is ours to check.
-    let jwt = Jwt::builder()
-        .secret(ours)
-        .identity_provider(legacy().issuer("https://legacy.example"))
-        .build()
-        .unwrap();
-    let s = serve_router(
-        Router::new()
-            .route("/protected", get(protected))
-            .layer(jwt.layer()),
-    )
-    .await;
-    let mut claims = claims;
-    if let Some(c) = claims.as_object_mut() {
-        c.remove("iss");
-    }
-    let input = format!("{}.{}", b64(header.to_string()), b64(claims.to_string()));
-    let key = EncodingKey::from_secret(&ours);
-    let signature = sign(input.as_bytes(), &key, jsonwebtoken::Algorithm::HS256).unwrap();
-    let r = s
-        .get_bearer("/protected", &format!("{input}.{signature}"))
-        .await;
+    let named = Jwt::builder().identity_provider(legacy().issuer("https://legacy.example"));
+    let (_, s) = serve(named).await;
+    let r = s.get_bearer("/protected", &reordered(None)).await;
     assert_eq!((r.status, r.body), (200, json!("erin")));
 }
 

@@ -11,10 +11,10 @@ CONFIG is "defaults" (only `exp`, as sanic-jwt writes by default) or "claims" (`
 import json
 import sys
 import time
-import urllib.error
-import urllib.request
 
 import jwt
+
+from recording import call
 
 SECRET = "sanic-jwt interop secret: 32 bytes or more"
 ISSUER = "https://legacy.example"
@@ -87,21 +87,6 @@ def serve(port, config):
         return respond({"ok": True})
 
     app.run(host="127.0.0.1", port=port, single_process=True, access_log=False)
-
-
-def call(port, method, path, token=None, body=None):
-    request = urllib.request.Request(f"http://127.0.0.1:{port}{path}", method=method)
-    if token is not None:
-        request.add_header("Authorization", f"Bearer {token}")
-    data = None
-    if body is not None:
-        data = json.dumps(body).encode()
-        request.add_header("Content-Type", "application/json")
-    try:
-        with urllib.request.urlopen(request, data=data, timeout=10) as response:
-            return response.status, json.loads(response.read() or b"null")
-    except urllib.error.HTTPError as e:
-        return e.code, None
 
 
 def record(port, config):
