@@ -18,6 +18,17 @@ fn fixture(name: &str) -> Vec<u8> {
     .expect("fixture")
 }
 
+/// Our own token for `jwt`, the same claims in every mode.
+fn own(jwt: Jwt) -> (Jwt, String) {
+    let token = jwt
+        .access_token("alice")
+        .role("USER")
+        .scopes(["user:read", "orders:read:write"])
+        .sign()
+        .expect("sign");
+    (jwt, token)
+}
+
 fn main() {
     let mode = std::env::var("VERIFY_MODE").unwrap_or_else(|_| "static".into());
     let count: usize = std::env::var("VERIFY_COUNT")
@@ -63,16 +74,9 @@ fn main() {
                 .verify_only_key(axum_jwt::VerifyOnlyKey::secret([8u8; 32]))
                 .verify_only_key(axum_jwt::VerifyOnlyKey::secret([9u8; 32]));
         }
-        let jwt = b.build().expect("config");
-        let token = jwt
-            .access_token("alice")
-            .role("USER")
-            .scopes(["user:read", "orders:read:write"])
-            .sign()
-            .expect("sign");
-        (jwt, token)
+        own(b.build().expect("config"))
     } else {
-        let jwt = Jwt::builder()
+        own(Jwt::builder()
             .algorithm(Algorithm::RS256)
             .issuer("https://idp.test")
             .audience("api")
@@ -80,14 +84,7 @@ fn main() {
             .public_key_pem(fixture("rsa_public.pem"))
             .token_cache(0)
             .build()
-            .expect("config");
-        let token = jwt
-            .access_token("alice")
-            .role("USER")
-            .scopes(["user:read", "orders:read:write"])
-            .sign()
-            .expect("sign");
-        (jwt, token)
+            .expect("config"))
     };
     for _ in 0..count {
         black_box(jwt.verify_access::<()>(black_box(&token)).expect("valid"));

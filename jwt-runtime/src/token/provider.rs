@@ -79,7 +79,7 @@ impl ClaimProfile {
 #[derive(Clone)]
 pub(crate) enum Keys {
     /// An HMAC secret shared with the issuing service (a Python service during a migration).
-    Secret(KeySource),
+    Secret(super::keys::VerifyOnlyKey),
     /// A JWKS document given in full (a string, bytes or a file): never refreshed.
     Document(KeySource),
     /// A JWKS URL, fetched and refreshed (feature `oidc`).
@@ -222,7 +222,7 @@ impl IdentityProvider {
     /// # Ok::<(), Box<dyn std::error::Error>>(())
     /// ```
     pub fn secret(secret: impl AsRef<[u8]>) -> Self {
-        let mut p = Self::with_keys(Keys::Secret(KeySource::Bytes(secret.as_ref().to_vec())));
+        let mut p = Self::with_keys(Keys::Secret(super::keys::VerifyOnlyKey::secret(secret)));
         p.algorithms = vec![Algorithm::HS256];
         p
     }
@@ -495,13 +495,15 @@ impl ProviderVerifier {
         };
         rules.validate()?;
         let keys = match &provider.keys {
-            Keys::Secret(source) => {
+            Keys::Secret(secret) => {
                 let alg = provider
                     .algorithms
                     .first()
                     .copied()
                     .unwrap_or(Algorithm::HS256);
-                let key = super::keys::Keys::load(alg, Some(source), None, None, None)?;
+                // A key that verifies only: no signing key is made from the other service's
+                // secret.
+                let key = super::keys::Keys::load_verify_only(alg, secret)?;
                 let key = SetKey::configured(None, key.verifying);
                 KeyHolder::Fixed(Arc::new(KeySet::of(vec![Arc::new(key)])))
             }
