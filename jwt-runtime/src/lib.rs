@@ -71,11 +71,9 @@ pub use transport::locate::TokenLocation;
 #[cfg(feature = "axum")]
 pub use transport::response::{AuthRejection, ErrorMapper};
 
-/// Test support (feature `testing`): a clock the handle reads instead of the system clock.
 #[cfg(feature = "testing")]
-pub mod testing {
-    pub use crate::token::clock::ManualClock;
-}
+#[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
+pub mod testing;
 
 /// Support for the macros of `axum-jwt`. Not public API: it changes without notice.
 #[doc(hidden)]

@@ -3,6 +3,7 @@
 use std::time::Duration;
 
 use crate::common::*;
+use axum_jwt::testing::TokenMint;
 use axum_jwt::{ClaimsError, Jwt, SignError};
 use serde_json::json;
 
@@ -373,7 +374,9 @@ async fn optional_token_semantics() {
     s.get_bearer("/optional", "not.a.token")
         .await
         .assert_invalid_token("malformed");
-    let expired = forge_hs256(HS256_HEADER, &claims(json!({"exp": now() - 3600})));
+    let expired = TokenMint::access(&jwt, "alice")
+        .and_then(|t| t.expired().sign())
+        .unwrap();
     s.get_bearer("/optional", &expired)
         .await
         .assert_invalid_token("expired");
@@ -385,16 +388,20 @@ async fn optional_token_semantics() {
 
 #[tokio::test]
 async fn expiry_verification_can_only_be_turned_off_explicitly() {
-    let expired = forge_hs256(HS256_HEADER, &claims(json!({"exp": 1})));
-    let on = serve(&hs256_jwt()).await;
+    let jwt = hs256_jwt();
+    let expired = TokenMint::access(&jwt, "alice").unwrap().expires_at(1);
+    let expired = expired.sign().unwrap();
+    let on = serve(&jwt).await;
     on.get_bearer("/protected", &expired)
         .await
         .assert_invalid_token("expired");
     let off = serve(&jwt_with(|b| b.dangerously_disable_expiry_verification())).await;
     assert_eq!(off.get_bearer("/protected", &expired).await.status, 200);
     // exp is still required and typed.
-    let t = forge_hs256(HS256_HEADER, &claims(json!({"exp": REMOVE})));
-    off.get_bearer("/protected", &t)
+    let t = TokenMint::access(&jwt, "alice")
+        .unwrap()
+        .without_claim("exp");
+    off.get_bearer("/protected", &t.sign().unwrap())
         .await
         .assert_invalid_token("invalid_claims");
 }

@@ -772,13 +772,15 @@ async fn bad_provider_answers_fail_closed_with_a_clear_error() {
     );
 }
 
-/// A provider whose keys are a JWKS file (the fixture's: `rsa-sig` is `rsa_private.pem`):
-/// the claim-shape rules, with tokens signed by the provider's own key.
+/// A provider in the test process (the testing kit's `TestIssuer`, signing with the
+/// fixture's RS256 key `rsa-sig`): the claim-shape rules, with tokens its own key signs.
 mod shape {
     use super::*;
+    use axum_jwt::testing::{TestIssuer, TestKey, TokenMint};
 
     const ISSUER: &str = "https://idp.test";
 
+    /// The settings checks below read the fixture's JWKS file.
     fn provider() -> IdentityProvider {
         IdentityProvider::jwks_file(fixture("jwks.json"))
             .issuer(ISSUER)
@@ -786,55 +788,51 @@ mod shape {
             .roles_claim("/realm_access/roles")
     }
 
-    fn sign(header: Value, payload: Value) -> String {
-        let key = EncodingKey::from_rsa_pem(&fixture_bytes("rsa_private.pem")).expect("pem");
-        forge(
-            &header.to_string(),
-            &payload.to_string(),
-            &key,
-            Algorithm::RS256,
-        )
+    fn rsa_key() -> TestKey {
+        TestKey::from_pem(Algorithm::RS256, fixture_bytes("rsa_private.pem"))
+            .expect("pem")
+            .kid("rsa-sig")
     }
 
-    fn payload(extra: Value) -> Value {
-        let now = now();
-        let mut p = json!({
-            "iss": ISSUER, "sub": "svc", "aud": [RESOURCE, "other"], "iat": now,
-            "exp": now + 300, "scope": "user:read",
-        });
-        if let (Some(p), Some(extra)) = (p.as_object_mut(), extra.as_object()) {
-            for (k, v) in extra {
-                p.insert(k.clone(), v.clone());
-            }
-        }
-        p
+    fn issuer() -> TestIssuer {
+        TestIssuer::with_key(ISSUER, RESOURCE, rsa_key())
     }
 
-    fn at_jwt() -> Value {
-        json!({"alg": "RS256", "typ": "at+jwt", "kid": "rsa-sig"})
+    fn jwt_of(idp: &TestIssuer) -> Jwt {
+        Jwt::builder()
+            .identity_provider(idp.provider().roles_claim("/realm_access/roles"))
+            .build()
+            .expect("builds")
+    }
+
+    /// An RFC 9068 access token of `idp` (`typ: at+jwt`, `kid`), for two audiences, with the
+    /// scope `user:read`.
+    fn access(idp: &TestIssuer) -> TokenMint {
+        idp.token("svc")
+            .claim("aud", [RESOURCE, "other"])
+            .claim("scope", "user:read")
+    }
+
+    fn sign(mint: TokenMint) -> String {
+        mint.sign().expect("signs")
     }
 
     #[tokio::test]
     async fn id_tokens_audiences_and_the_at_jwt_type() {
-        let jwt = Jwt::builder()
-            .identity_provider(provider())
-            .build()
-            .expect("builds");
+        let idp = issuer();
+        let jwt = jwt_of(&idp);
         let server = serve_router(routes(&jwt)).await;
-        let plain = json!({"alg": "RS256", "typ": "JWT", "kid": "rsa-sig"});
+        let plain = || access(&idp).header("typ", "JWT");
         // aud as an array holding ours; no type claim, no jti.
         assert_eq!(
-            status(&server, "/users", &sign(at_jwt(), payload(json!({})))).await,
+            status(&server, "/users", &sign(access(&idp).without_claim("jti"))).await,
             ok()
         );
-        assert_eq!(
-            status(&server, "/users", &sign(plain.clone(), payload(json!({})))).await,
-            ok()
-        );
+        assert_eq!(status(&server, "/users", &sign(plain())).await, ok());
         // J6: an ID token (typ JWT with nonce or at_hash) is not an access token.
-        for extra in [json!({"nonce": "n"}), json!({"at_hash": "h"})] {
+        for (claim, value) in [("nonce", "n"), ("at_hash", "h")] {
             assert_eq!(
-                status(&server, "/users", &sign(plain.clone(), payload(extra))).await,
+                status(&server, "/users", &sign(plain().claim(claim, value))).await,
                 refused(401, "wrong_token_type")
             );
         }
@@ -845,50 +843,49 @@ mod shape {
             json!([]),
             json!(["https://api.test/"]),
         ] {
-            let p = payload(json!({ "aud": aud }));
-            let (code, _) = status(&server, "/users", &sign(at_jwt(), p)).await;
+            let token = sign(access(&idp).claim("aud", &aud));
+            let (code, _) = status(&server, "/users", &token).await;
             assert_eq!(code, 401, "{aud}");
         }
-        let mut p = payload(json!({}));
-        p.as_object_mut().map(|o| o.remove("aud"));
         assert_eq!(
-            status(&server, "/users", &sign(at_jwt(), p)).await,
+            status(&server, "/users", &sign(access(&idp).without_claim("aud"))).await,
             refused(401, "wrong_audience")
         );
         // A refresh-typed header is never an access token.
-        let refresh = json!({"alg": "RS256", "typ": "refresh+jwt", "kid": "rsa-sig"});
+        let refresh = access(&idp).header("typ", "refresh+jwt");
         assert_eq!(
-            status(&server, "/users", &sign(refresh, payload(json!({})))).await,
+            status(&server, "/users", &sign(refresh)).await,
             refused(401, "wrong_token_type")
         );
         // A roles claim of the wrong shape is a claim error, not an empty list.
-        let bad_roles = payload(json!({"realm_access": {"roles": "x"}}));
+        let bad_roles = access(&idp).claim("realm_access", json!({"roles": "x"}));
+        assert_eq!(status(&server, "/staff", &sign(bad_roles)).await.0, 403);
+        let bad_roles = access(&idp).claim("realm_access", json!({"roles": [1]}));
         assert_eq!(
-            status(&server, "/staff", &sign(at_jwt(), bad_roles))
-                .await
-                .0,
-            403
-        );
-        let bad_roles = payload(json!({"realm_access": {"roles": [1]}}));
-        assert_eq!(
-            status(&server, "/staff", &sign(at_jwt(), bad_roles)).await,
+            status(&server, "/staff", &sign(bad_roles)).await,
             refused(401, "invalid_claims")
+        );
+        // Expired and not yet valid, past the default leeway.
+        assert_eq!(
+            status(&server, "/users", &sign(access(&idp).expired())).await,
+            refused(401, "expired")
+        );
+        assert_eq!(
+            status(&server, "/users", &sign(access(&idp).not_yet_valid())).await,
+            refused(401, "not_yet_valid")
         );
 
         // With the RFC 9068 type required, a plain JWT typ is refused.
         let strict = Jwt::builder()
-            .identity_provider(provider().require_access_token_type(true))
+            .identity_provider(idp.provider().require_access_token_type(true))
             .build()
             .expect("builds");
         let server = serve_router(routes(&strict)).await;
         assert_eq!(
-            status(&server, "/users", &sign(plain, payload(json!({})))).await,
+            status(&server, "/users", &sign(plain())).await,
             refused(401, "wrong_token_type")
         );
-        assert_eq!(
-            status(&server, "/users", &sign(at_jwt(), payload(json!({})))).await,
-            ok()
-        );
+        assert_eq!(status(&server, "/users", &sign(access(&idp))).await, ok());
     }
 
     /// A provider's own claims, read typed.
@@ -907,20 +904,21 @@ mod shape {
     #[tokio::test]
     async fn typed_claims_read_the_provider_s_own_claims() {
         // Our private claim prefix does not apply to a provider's claims.
+        let idp = issuer();
         let jwt = Jwt::builder()
             .private_claim_prefix("app")
-            .identity_provider(provider())
+            .identity_provider(idp.provider())
             .build()
             .expect("builds");
         let router = Router::new()
             .route("/client", get(client))
             .layer(jwt.layer());
         let server = serve_router(router).await;
-        let token = sign(at_jwt(), payload(json!({"client_id": "shop", "tenant": 7})));
+        let token = sign(access(&idp).claim("client_id", "shop").claim("tenant", 7));
         let reply = server.get_bearer("/client", &token).await;
         assert_eq!(reply.status, 200, "{reply:?}");
         assert_eq!(reply.body, json!({"client_id": "shop", "tenant": 7}));
-        let missing = sign(at_jwt(), payload(json!({"tenant": 7})));
+        let missing = sign(access(&idp).claim("tenant", 7));
         assert_eq!(
             status(&server, "/client", &missing).await,
             refused(401, "invalid_private_claims")
@@ -929,12 +927,11 @@ mod shape {
 
     #[tokio::test]
     async fn a_token_without_jti_is_revoked_by_the_digest_of_its_payload() {
-        let jwt = Jwt::builder()
-            .identity_provider(provider())
-            .build()
-            .expect("builds");
+        let idp = issuer();
+        let jwt = jwt_of(&idp);
         let server = serve_router(routes(&jwt)).await;
-        let token = sign(at_jwt(), payload(json!({})));
+        let mint = access(&idp).without_claim("jti");
+        let token = sign(mint.clone());
         assert_eq!(status(&server, "/users", &token).await, ok());
         let verified = jwt.verify_access::<()>(&token).expect("valid");
         assert!(verified.jti().starts_with('#'));
@@ -945,15 +942,13 @@ mod shape {
         );
         // F3: the same payload re-encoded with another header is still revoked; another
         // payload is not.
-        let same_payload = sign(
-            json!({"alg": "RS256", "kid": "rsa-sig", "x": 1}),
-            payload(json!({})),
-        );
+        let same_payload = sign(mint.clone().header("x", 1));
+        assert_ne!(same_payload, token);
         assert_eq!(
             status(&server, "/users", &same_payload).await,
             refused(401, "revoked")
         );
-        let other = sign(at_jwt(), payload(json!({"sub": "svc2"})));
+        let other = sign(mint.claim("sub", "svc2"));
         assert_eq!(status(&server, "/users", &other).await, ok());
     }
 
@@ -961,26 +956,44 @@ mod shape {
     /// refused for its issuer, as with fetched keys (where it must not start a fetch).
     #[tokio::test]
     async fn an_unknown_kid_in_a_fixed_set() {
-        let jwt = Jwt::builder()
-            .identity_provider(provider())
-            .build()
-            .expect("builds");
+        let idp = issuer();
+        // Two RS256 keys published: the fixture's second key signs from now on.
+        let second =
+            TestKey::from_pem(Algorithm::RS256, fixture_bytes("rsa2_private.pem")).expect("pem");
+        idp.rotate_to(second);
+        let jwt = jwt_of(&idp);
         let server = serve_router(routes(&jwt)).await;
-        let header = json!({"alg": "RS256", "kid": "nope"});
+        assert_eq!(status(&server, "/users", &sign(access(&idp))).await, ok());
+        let old = access(&idp).signed_with(rsa_key());
+        assert_eq!(status(&server, "/users", &sign(old)).await, ok());
         assert_eq!(
-            status(&server, "/users", &sign(header.clone(), payload(json!({})))).await,
+            status(&server, "/users", &sign(access(&idp).kid("nope"))).await,
             refused(401, "unknown_key")
         );
-        let elsewhere = payload(json!({"iss": "https://elsewhere.test"}));
+        let elsewhere = access(&idp).kid("nope").issuer("https://elsewhere.test");
         assert_eq!(
-            status(&server, "/users", &sign(header, elsewhere)).await,
+            status(&server, "/users", &sign(elsewhere)).await,
             refused(401, "wrong_issuer")
         );
-        // Without a kid, two keys fit RS256 in the fixture set: never try both.
-        let no_kid = json!({"alg": "RS256", "typ": "at+jwt"});
+        // Without a kid, two keys fit RS256: never try both.
         assert_eq!(
-            status(&server, "/users", &sign(no_kid, payload(json!({})))).await,
+            status(&server, "/users", &sign(access(&idp).without_header("kid"))).await,
             refused(401, "unknown_key")
+        );
+        // Signed by a key the issuer never published, under a published kid.
+        let kid = idp
+            .current_key()
+            .key_id()
+            .map(str::to_owned)
+            .unwrap_or_default();
+        let forged = access(&idp)
+            .signed_with(
+                TestKey::from_pem(Algorithm::RS256, fixture_bytes("rsa_private.pem")).expect("pem"),
+            )
+            .kid(kid);
+        assert_eq!(
+            status(&server, "/users", &sign(forged)).await,
+            refused(401, "bad_signature")
         );
     }
 
@@ -988,13 +1001,11 @@ mod shape {
     /// login of ours: the token passes, and revoking it revokes that token alone.
     #[tokio::test]
     async fn a_provider_jti_with_dots_is_not_a_login_of_ours() {
-        let jwt = Jwt::builder()
-            .identity_provider(provider())
-            .build()
-            .expect("builds");
+        let idp = issuer();
+        let jwt = jwt_of(&idp);
         let server = serve_router(routes(&jwt)).await;
-        let first = sign(at_jwt(), payload(json!({"jti": "fam.one"})));
-        let second = sign(at_jwt(), payload(json!({"jti": "fam.two"})));
+        let first = sign(access(&idp).claim("jti", "fam.one"));
+        let second = sign(access(&idp).claim("jti", "fam.two"));
         assert_eq!(status(&server, "/users", &first).await, ok());
         assert_eq!(status(&server, "/users", &second).await, ok());
         let verified = jwt.verify_access::<()>(&first).expect("valid");
@@ -1008,9 +1019,10 @@ mod shape {
 
     #[tokio::test]
     async fn own_tokens_and_a_provider_s_on_one_service() {
+        let idp = issuer();
         let jwt = Jwt::builder()
             .secret(SECRET)
-            .identity_provider(provider())
+            .identity_provider(idp.provider())
             .build()
             .expect("builds");
         let server = serve_router(routes(&jwt)).await;
@@ -1020,13 +1032,52 @@ mod shape {
             .sign()
             .expect("signs");
         assert_eq!(status(&server, "/users", &ours).await, ok());
-        assert_eq!(
-            status(&server, "/users", &sign(at_jwt(), payload(json!({})))).await,
-            ok()
-        );
+        assert_eq!(status(&server, "/users", &sign(access(&idp))).await, ok());
         // A provider-shaped token naming no known issuer is checked as ours: refused.
-        let foreign = sign(at_jwt(), payload(json!({"iss": "https://elsewhere.test"})));
+        let foreign = sign(access(&idp).issuer("https://elsewhere.test"));
         assert_eq!(status(&server, "/users", &foreign).await.0, 401);
+    }
+
+    /// The testing kit's issuer served in the test process: discovery, a rotation seen
+    /// through a fetch, and a retired key refused once the keys are fetched again.
+    #[tokio::test]
+    async fn a_served_test_issuer_rotates_its_keys() {
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+            .await
+            .expect("bind loopback");
+        let addr = listener.local_addr().expect("addr");
+        let clock = ManualClock::starting_now();
+        let idp = TestIssuer::new(format!("http://{addr}"), RESOURCE)
+            .expect("key")
+            .clock(&clock);
+        let served = serve_on(listener, idp.router());
+        let jwt = build(
+            discover(idp.issuer()).algorithms([Algorithm::EdDSA]),
+            &clock,
+        );
+        let server = serve_router(routes(&jwt)).await;
+        let first = sign(access(&idp));
+        assert_eq!(status(&server, "/users", &first).await, ok());
+
+        idp.rotate_to(TestKey::generate().expect("key"));
+        let second = sign(access(&idp));
+        clock.advance(Duration::from_secs(2)); // past the 1 s cooldown
+        assert_eq!(status(&server, "/users", &second).await, ok());
+        assert_eq!(status(&server, "/users", &first).await, ok());
+
+        idp.retire_previous_keys();
+        clock.advance(Duration::from_secs(2));
+        let stranger = sign(access(&idp).kid("stranger"));
+        assert_eq!(
+            status(&server, "/users", &stranger).await,
+            refused(401, "unknown_key")
+        );
+        assert_eq!(
+            status(&server, "/users", &first).await,
+            refused(401, "unknown_key")
+        );
+        assert_eq!(status(&server, "/users", &second).await, ok());
+        served.abort();
     }
 
     #[test]

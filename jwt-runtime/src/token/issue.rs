@@ -104,6 +104,14 @@ impl Issuer {
         &self.lifetimes
     }
 
+    /// The raw signature of `input` by this handle's key (the testing kit re-signs edited
+    /// tokens with it).
+    #[cfg(feature = "testing")]
+    pub(crate) fn sign_raw(&self, input: &str) -> Result<Vec<u8>, SignError> {
+        let key = self.key.as_ref().ok_or(SignError::NoSigningKey)?;
+        key.sign(input.as_bytes()).map_err(|_| SignError::Crypto)
+    }
+
     /// Starts a token of `kind` for `identity`.
     pub(crate) fn token(&self, kind: TokenKind, identity: String) -> TokenBuilder<'_> {
         TokenBuilder::new(self, kind, identity)

@@ -118,6 +118,13 @@ pub async fn serve(jwt: &Jwt) -> Server {
     serve_router(app().layer(jwt.layer())).await
 }
 
+/// Serves `router` on a listener the test bound (to know its address first).
+pub fn serve_on(listener: TcpListener, router: Router) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        axum::serve(listener, router).await.expect("server runs");
+    })
+}
+
 pub async fn serve_router(router: Router) -> Server {
     let listener = TcpListener::bind("127.0.0.1:0")
         .await
