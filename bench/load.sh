@@ -36,7 +36,7 @@ if ! command -v wrk >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
 fi
-cargo build --release --example quickstart -q
+cargo build --release -p quickstart -q
 
 free_port() {
     python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
@@ -73,7 +73,7 @@ start() {
     local port=$1
     shift
     env "$@" "${mode_env[@]}" RUST_LOG=warn \
-        BIND="127.0.0.1:$port" target/release/examples/quickstart >/dev/null 2>&1 &
+        BIND="127.0.0.1:$port" target/release/quickstart >/dev/null 2>&1 &
     servers+=($!)
     for _ in $(seq 1 100); do
         python3 -c "import urllib.request; urllib.request.urlopen('http://127.0.0.1:$port/health')" \

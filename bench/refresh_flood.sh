@@ -10,7 +10,7 @@
 # Now a login is one entry whatever number of refreshes it makes.
 #
 # Usage: bench/refresh_flood.sh [SECONDS] (default 10 per phase). With REDIS_URL set, the
-# quickstart revokes in that Redis (built with --features redis). Bounded: two phases of
+# quickstart revokes in that Redis. Bounded: two phases of
 # SECONDS each; the server is stopped by process id on exit.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -21,9 +21,7 @@ if ! command -v wrk >/dev/null 2>&1; then
     if [ "$(id -u)" -eq 0 ]; then SUDO=""; else SUDO="sudo"; fi
     $SUDO apt-get update -qq && $SUDO apt-get install -y -qq wrk >/dev/null
 fi
-features=()
-if [ -n "${REDIS_URL:-}" ]; then features=(--features redis); fi
-cargo build --release --example quickstart -q "${features[@]}"
+cargo build --release -p quickstart -q
 
 port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
@@ -31,7 +29,7 @@ tokens_file=$(mktemp)
 protected_out=$(mktemp)
 flood_out=$(mktemp)
 JWT_SECRET="flood-test-secret-of-at-least-32-bytes-long" RUST_LOG=error BIND="127.0.0.1:$port" \
-    target/release/examples/quickstart >/dev/null 2>&1 &
+    target/release/quickstart >/dev/null 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; rm -f "$tokens_file" "$protected_out" "$flood_out"' EXIT
 for _ in $(seq 1 100); do

@@ -150,6 +150,7 @@ pub(crate) fn emit(plan: Plan) -> TokenStream {
         func.sig.ident
     );
     let stacked = keep_imports_used(&plan.stacked_paths);
+    let openapi = openapi(&plan, &func.sig.ident, &name);
     let mut out = quote! {
         #stacked
         #[doc = #doc]
@@ -158,7 +159,54 @@ pub(crate) fn emit(plan: Plan) -> TokenStream {
         #vis struct #name;
         #requirement
         #claims_check
+        #openapi
     };
     func.to_tokens(&mut out);
     out
+}
+
+/// Feature `utoipa`: documents the handler's requirement in its OpenAPI operation, whether
+/// `#[utoipa::path]` is above this attribute (already expanded: its `__path_{handler}` struct
+/// exists) or below it (expanded next), without seeing it in the first case.
+///
+/// An inherent `operation()` on `__path_{handler}` wins over `utoipa::Path::operation`, which
+/// utoipa's `OpenApi` derive and utoipa-axum's `routes!` call as `__path_{handler}::operation()`.
+/// The struct may not exist (no `#[utoipa::path]`): a stand-in of the same name comes from a
+/// glob import, which an item of that name in the module shadows; on the stand-in, the probe
+/// finds no `utoipa::Path` and nothing calls the function.
+#[cfg(feature = "utoipa")]
+fn openapi(plan: &Plan, handler: &Ident, requirement: &Ident) -> TokenStream {
+    use syn::ext::IdentExt;
+    let krate = &plan.krate;
+    let p = quote!(#krate::__private);
+    let handler = handler.unraw();
+    let path = format_ident!("__path_{}", handler, span = Span::call_site());
+    let module = format_ident!("__axum_jwt_path_{}", handler, span = Span::call_site());
+    quote! {
+        #[doc(hidden)]
+        #[allow(non_snake_case, dead_code)]
+        mod #module {
+            #[allow(non_camel_case_types)]
+            pub struct #path;
+        }
+        #[allow(unused_imports)]
+        use #module::*;
+        #[allow(non_camel_case_types)]
+        impl #path {
+            /// The `#[utoipa::path]` operation with the handler's requirement written in.
+            #[doc(hidden)]
+            pub fn operation() -> #p::openapi::Operation {
+                #[allow(unused_imports)]
+                use #p::openapi::{NoPath as _, ViaPath as _};
+                (&#p::openapi::Probe::<#path>::new()).guarded_operation(
+                    <#requirement as #p::StaticRequirement>::REQUIREMENT,
+                )
+            }
+        }
+    }
+}
+
+#[cfg(not(feature = "utoipa"))]
+fn openapi(_: &Plan, _: &Ident, _: &Ident) -> TokenStream {
+    TokenStream::new()
 }

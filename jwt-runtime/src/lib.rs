@@ -21,6 +21,9 @@ mod handle;
 mod http;
 mod jwt;
 mod observe;
+#[cfg(feature = "utoipa")]
+#[cfg_attr(docsrs, doc(cfg(feature = "utoipa")))]
+pub mod openapi;
 mod requirement;
 mod revocation;
 mod scope;
@@ -87,4 +90,7 @@ pub mod __private {
     };
     pub use crate::token::claims::{ClaimWriter, ClaimsError, PrivateClaims, TokenKind};
     pub use serde;
+
+    #[cfg(feature = "utoipa")]
+    pub use crate::openapi::__private as openapi;
 }

@@ -149,6 +149,18 @@ impl ScopeRule {
     }
 
     /// The `scope` parameter of the challenge: the required scopes joined by spaces.
+    /// Whether every listed scope is needed (not just one).
+    #[cfg_attr(not(feature = "utoipa"), allow(dead_code))]
+    pub(crate) fn requires_all(&self) -> bool {
+        self.require_all
+    }
+
+    /// Whether every listed action of a scope is needed (not just one).
+    #[cfg_attr(not(feature = "utoipa"), allow(dead_code))]
+    pub(crate) fn requires_all_actions(&self) -> bool {
+        self.require_all_actions
+    }
+
     pub(crate) fn challenge(&self) -> &Cow<'static, str> {
         &self.challenge
     }

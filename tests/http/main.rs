@@ -19,6 +19,7 @@ mod interop;
 mod key_rotation;
 mod lifecycle;
 mod locations;
+mod openapi;
 mod quickstart;
 mod revocation;
 mod token_cache;

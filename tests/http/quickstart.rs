@@ -192,6 +192,38 @@ async fn quickstart_serves_its_contract() {
     assert!(lines.iter().all(|l| !l.contains(signature)), "{lines:#?}");
 }
 
+/// `GET /openapi.json`: each route's requirement from its attribute, valid OpenAPI 3.1.
+#[tokio::test]
+async fn quickstart_serves_its_openapi_document() {
+    let q = spawn_example("quickstart", &[]);
+    let doc = q.server().get_with("/openapi.json", &[]).await;
+    assert_eq!(doc.status, 200);
+    let doc = doc.body;
+    let security = |path: &str, method: &str| doc["paths"][path][method].get("security").cloned();
+    assert_eq!(
+        security("/users", "get"),
+        Some(json!([{"jwt": ["user:read"]}]))
+    );
+    assert_eq!(security("/admin", "get"), Some(json!([{"jwt": ["admin"]}])));
+    assert_eq!(security("/health", "get"), None);
+    assert_eq!(security("/protected", "get"), Some(json!([{"jwt": []}])));
+    assert_eq!(security("/echo", "post"), Some(json!([{"jwt": []}])));
+    assert_eq!(security("/greeting", "get"), Some(json!([{}, {"jwt": []}])));
+    assert_eq!(
+        doc["paths"]["/staff"]["get"]["x-jwt-requirement"],
+        json!({"allow_roles": ["ADMIN"]})
+    );
+    assert_eq!(
+        doc["paths"]["/account/password"]["post"]["x-jwt-requirement"],
+        json!({"fresh": true})
+    );
+    assert_eq!(
+        doc["components"]["securitySchemes"]["jwt"]["scheme"],
+        "bearer"
+    );
+    crate::common::assert_valid_openapi(&doc);
+}
+
 #[cfg(feature = "redis")]
 #[tokio::test]
 async fn quickstart_serves_its_contract_with_redis_revocation() {
@@ -300,6 +332,19 @@ async fn quickstart_is_a_resource_server_behind_an_openid_provider() {
         "discovery at start"
     );
     assert_eq!(op.counts().await, (1, 1));
+    // Its OpenAPI document offers the provider's OpenID Connect scheme next to the bearer one.
+    let doc = s.get_with("/openapi.json", &[]).await.body;
+    assert_eq!(
+        doc["components"]["securitySchemes"]["oidc"],
+        serde_json::json!({"type": "openIdConnect",
+            "openIdConnectUrl": format!("{issuer}/.well-known/openid-configuration")})
+    );
+    assert_eq!(
+        doc["paths"]["/users"]["get"]["security"],
+        serde_json::json!([{"jwt": ["user:read"]}, {"oidc": ["user:read"]}])
+    );
+    assert!(doc["paths"].get("/account/password").is_none());
+    crate::common::assert_valid_openapi(&doc);
     drop(q);
     op.stop().await;
 }

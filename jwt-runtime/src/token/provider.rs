@@ -419,6 +419,17 @@ pub(crate) struct ProviderVerifier {
 }
 
 impl ProviderVerifier {
+    /// The URL of the provider's OpenID discovery document, when its keys come from
+    /// discovery (the OpenAPI security scheme points at it).
+    #[cfg_attr(not(feature = "utoipa"), allow(dead_code))]
+    pub(crate) fn discovery_url(&self) -> Option<String> {
+        match &self.keys {
+            KeyHolder::Fixed(_) => None,
+            #[cfg(feature = "oidc")]
+            KeyHolder::Remote(remote) => remote.discovery_url(),
+        }
+    }
+
     /// Checks the provider's settings and loads a fixed key set. `own` is the service's own
     /// claim rules: their leeway and expiry rule apply to the provider's tokens too.
     pub(crate) fn new(

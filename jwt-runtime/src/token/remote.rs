@@ -217,6 +217,15 @@ impl Fetcher {
             })
     }
 
+    /// The OpenID discovery document's URL, when the keys come from discovery.
+    #[cfg_attr(not(feature = "utoipa"), allow(dead_code))]
+    pub(crate) fn discovery_url(&self) -> Option<String> {
+        match &self.target {
+            Target::Jwks(_) => None,
+            Target::Discovery { issuer, .. } => Some(discovery_url(issuer)),
+        }
+    }
+
     /// The JWKS URL: given, or from discovery (J3: the document's `issuer` must equal the
     /// configured issuer byte for byte).
     async fn jwks_uri(&self) -> Result<String, KeysError> {
@@ -227,10 +236,7 @@ impl Fetcher {
         if let Some(uri) = cached.read().ok().and_then(|c| c.clone()) {
             return Ok(uri);
         }
-        let url = format!(
-            "{}/.well-known/openid-configuration",
-            issuer.trim_end_matches('/')
-        );
+        let url = discovery_url(issuer);
         let fetched = self.get(&url).await?;
         let bad = |reason: String| KeysError::Discovery {
             url: url.clone(),
@@ -304,6 +310,12 @@ fn ms(d: Duration) -> u64 {
 }
 
 impl RemoteKeys {
+    /// The OpenID discovery document's URL, when the keys come from discovery.
+    #[cfg_attr(not(feature = "utoipa"), allow(dead_code))]
+    pub(crate) fn discovery_url(&self) -> Option<String> {
+        self.fetcher.discovery_url()
+    }
+
     pub(crate) fn new(provider: &IdentityProvider, clock: Clock) -> Result<Self, ConfigError> {
         let policy = provider.refresh.clone();
         let invalid = |reason: String| ConfigError::invalid("identity_provider", reason);
@@ -496,6 +508,14 @@ impl RemoteKeys {
             }),
         }
     }
+}
+
+/// Where an issuer publishes its OpenID discovery document.
+fn discovery_url(issuer: &str) -> String {
+    format!(
+        "{}/.well-known/openid-configuration",
+        issuer.trim_end_matches('/')
+    )
 }
 
 #[cfg(test)]

@@ -2,25 +2,32 @@
 
 use super::Server;
 
-/// The compiled example `name`, built with this test's features (a no-op when `cargo test`
-/// already built it so; a binary left by another build could lack a feature).
+/// The compiled example `name` (the quickstart is a package of its own: `-p quickstart`),
+/// built with this test's features (a no-op when `cargo test` already built it so; a binary
+/// left by another build could lack a feature).
 pub fn example_binary(name: &str) -> std::path::PathBuf {
-    // target/debug/deps/<test>-<hash> -> target/debug/examples/<name>
+    // target/debug/deps/<test>-<hash> -> target/debug/{examples/<name>, quickstart}
     let exe = std::env::current_exe().expect("test binary path");
-    let dir = exe
+    let profile_dir = exe
         .parent()
         .and_then(|d| d.parent())
         .expect("target dir")
-        .join("examples");
+        .to_owned();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let mut build = std::process::Command::new(cargo);
-    build.args(["build", "--quiet", "--example", name]);
-    if cfg!(feature = "redis") {
-        build.args(["--features", "redis"]);
-    }
+    let path = if name == "quickstart" {
+        build.args(["build", "--quiet", "-p", "quickstart"]);
+        profile_dir.join(name)
+    } else {
+        build.args(["build", "--quiet", "--example", name]);
+        if cfg!(feature = "redis") {
+            build.args(["--features", "redis"]);
+        }
+        profile_dir.join("examples").join(name)
+    };
     let status = build.status().expect("cargo runs");
     assert!(status.success(), "building the {name} example failed");
-    dir.join(format!("{name}{}", std::env::consts::EXE_SUFFIX))
+    path.with_extension(std::env::consts::EXE_EXTENSION)
 }
 
 /// A running example binary: its process, its address, and every line it printed so far.

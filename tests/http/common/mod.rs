@@ -6,6 +6,7 @@ mod examples;
 mod fixtures;
 mod forge;
 mod oidc;
+mod openapi;
 #[cfg(feature = "redis")]
 mod redis;
 
@@ -15,5 +16,6 @@ pub use examples::*;
 pub use fixtures::*;
 pub use forge::*;
 pub use oidc::*;
+pub use openapi::*;
 #[cfg(feature = "redis")]
 pub use redis::*;

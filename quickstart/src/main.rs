@@ -1,5 +1,6 @@
-//! The quickstart service: `cargo run --example quickstart` serves the HTTP contract the
-//! README walks through on http://127.0.0.1:3000 with nothing set.
+//! The quickstart service: `cargo run -p quickstart` serves the HTTP contract the README walks
+//! through on http://127.0.0.1:3000 with nothing set, and its OpenAPI document at
+//! `GET /openapi.json` (the security requirements come from the attributes).
 //!
 //! ```text
 //! ACCESS=$(curl -s localhost:3000/auth -H 'content-type: application/json' \
@@ -14,7 +15,7 @@
 //! cache capacity, default 4096, `0` for off), `JWT_REFRESH_GRACE_SECS` (default 30),
 //! `JWT_MAX_LOGINS_PER_IDENTITY` (default 200), `JWT_VERIFY_ONLY_SECRETS` /
 //! `JWT_VERIFY_ONLY_PUBLIC_KEY_FILES` (keys being rotated in or out), `REDIS_URL` (revocation
-//! in Redis; needs `--features redis`; `REDIS_ALLOW_EVICTING_POLICY=1` accepts a Redis whose
+//! in Redis; `REDIS_ALLOW_EVICTING_POLICY=1` accepts a Redis whose
 //! `maxmemory-policy` is not `noeviction`). With a public-key algorithm it publishes its keys
 //! at `/.well-known/jwks.json` (and `/.well-known/openid-configuration` when `JWT_ISSUER` is
 //! a URL).
@@ -43,6 +44,7 @@ use axum_jwt::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use utoipa::OpenApi;
 
 /// The private claims of the demo, written as `{prefix}_user_id` and
 /// `{prefix}_permission_level` (prefix `quickstart` unless `JWT_PRIVATE_CLAIM_PREFIX` says
@@ -184,6 +186,7 @@ struct ProfileView {
 }
 
 /// `GET /protected`: any valid access token.
+#[utoipa::path(get, path = "/protected", responses((status = 200, description = "the token's identity, role and private claims")))]
 #[jwt_required]
 async fn protected(token: Token<Profile>) -> Response {
     let p = token.private_claims();
@@ -199,6 +202,7 @@ async fn protected(token: Token<Profile>) -> Response {
 }
 
 /// `GET /protected` as a resource server: any valid access token of the provider.
+#[utoipa::path(get, path = "/protected", responses((status = 200, description = "the token's identity, scopes, roles, issuer and audience")))]
 #[jwt_required]
 async fn provider_protected(token: Token) -> Json<Value> {
     Json(json!({
@@ -212,12 +216,14 @@ async fn provider_protected(token: Token) -> Json<Value> {
 
 /// `POST /echo`: the JSON body is only read once the token passed.
 #[jwt_required]
+#[utoipa::path(post, path = "/echo", request_body = Value, responses((status = 200, description = "the identity and the body")))]
 async fn echo(token: Token, Json(body): Json<Value>) -> Json<Value> {
     Json(json!({ "identity": token.identity(), "body": body }))
 }
 
 /// `GET /admin`: the `admin` scope.
 #[scoped("admin")]
+#[utoipa::path(get, path = "/admin", responses((status = 200, description = "admins only")))]
 async fn admin(token: Token) -> Json<Value> {
     Json(json!({ "admin": true, "identity": token.identity() }))
 }
@@ -228,6 +234,7 @@ struct UsersView {
 }
 
 /// `GET /users`: the `user:read` scope (`user:read:write` and `user` grant it too).
+#[utoipa::path(get, path = "/users", responses((status = 200, description = "the user names")))]
 #[scoped("user:read")]
 async fn users() -> Json<UsersView> {
     Json(UsersView {
@@ -236,18 +243,21 @@ async fn users() -> Json<UsersView> {
 }
 
 /// `GET /staff`: role `ADMIN` only.
+#[utoipa::path(get, path = "/staff", responses((status = 200, description = "staff only")))]
 #[jwt_required(allow = ["ADMIN"])]
 async fn staff(token: Token) -> Json<Value> {
     Json(json!({ "staff": true, "identity": token.identity() }))
 }
 
 /// `POST /account/password`: a fresh token (from a login, not a refresh).
+#[utoipa::path(post, path = "/account/password", responses((status = 200, description = "changed")))]
 #[fresh_jwt_required]
 async fn change_password(token: Token) -> Json<Value> {
     Json(json!({ "changed": true, "identity": token.identity() }))
 }
 
 /// `GET /greeting`: greets the identity, or "anonymous" without a token.
+#[utoipa::path(get, path = "/greeting", responses((status = 200, description = "a greeting")))]
 #[jwt_optional]
 async fn greeting(token: Option<Token>) -> Json<Value> {
     let name = token.as_ref().map_or("anonymous", |t| t.identity());
@@ -255,8 +265,59 @@ async fn greeting(token: Option<Token>) -> Json<Value> {
 }
 
 /// `GET /health`: open.
+#[utoipa::path(get, path = "/health", responses((status = 200, description = "up")))]
 async fn health() -> Json<Value> {
     Json(json!({ "status": "ok" }))
+}
+
+/// The document of the routes above; `Jwt::openapi_document` adds the security schemes.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "axum-jwt quickstart"),
+    paths(
+        health,
+        protected,
+        echo,
+        admin,
+        users,
+        staff,
+        change_password,
+        greeting
+    )
+)]
+struct QuickstartApi;
+
+/// The same routes as a resource server (its `/protected` says what a provider's token holds).
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "axum-jwt quickstart (resource server)"),
+    paths(health, provider_protected, echo, admin, users, staff, greeting)
+)]
+struct ResourceServerApi;
+
+/// `GET /openapi.json`, serialised once.
+fn openapi_route(jwt: &Jwt) -> Router {
+    let doc = if resource_server() {
+        ResourceServerApi::openapi()
+    } else {
+        QuickstartApi::openapi()
+    };
+    let body = jwt
+        .openapi_document(doc)
+        .to_json()
+        .unwrap_or_else(|_| "{}".to_owned());
+    Router::new().route(
+        "/openapi.json",
+        get(move || {
+            let body = body.clone();
+            async move {
+                (
+                    [(axum::http::header::CONTENT_TYPE, "application/json")],
+                    body,
+                )
+            }
+        }),
+    )
 }
 
 /// One line per request: method, path, status, the reason of a rejection, the time taken.
@@ -322,7 +383,6 @@ async fn configure() -> Result<Jwt, Box<dyn std::error::Error>> {
     Ok(builder.build()?)
 }
 
-#[cfg(feature = "redis")]
 async fn with_redis(
     builder: JwtBuilder,
     url: &str,
@@ -338,13 +398,6 @@ async fn with_redis(
     Ok(builder.revocation_store(store))
 }
 
-#[cfg(not(feature = "redis"))]
-async fn with_redis(_: JwtBuilder, _: &str) -> Result<JwtBuilder, Box<dyn std::error::Error>> {
-    Err("REDIS_URL is set, but this build has no Redis support: \
-         run `cargo run --example quickstart --features redis`"
-        .into())
-}
-
 fn app(jwt: &Jwt) -> Router {
     if resource_server() {
         return Router::new()
@@ -356,6 +409,7 @@ fn app(jwt: &Jwt) -> Router {
             .route("/staff", get(staff))
             .route("/greeting", get(greeting))
             .layer(jwt.layer())
+            .merge(openapi_route(jwt))
             .layer(middleware::from_fn(log_requests));
     }
     Router::new()
@@ -369,6 +423,7 @@ fn app(jwt: &Jwt) -> Router {
         .route("/greeting", get(greeting))
         .layer(jwt.layer())
         .merge(jwt.auth_routes(DemoUsers))
+        .merge(openapi_route(jwt))
         .layer(middleware::from_fn(log_requests))
 }
 
