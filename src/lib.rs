@@ -89,6 +89,9 @@
 //! - Lifecycle: [`Jwt::login`], [`Jwt::refresh`], [`Jwt::logout`], [`Jwt::revoke`],
 //!   [`Jwt::revoke_all_for`], with a [`MemoryStore`] or (feature `redis`) a `RedisStore`.
 //! - Errors: [`AuthError`], one stable `reason` per failure.
+//! - Features: `redis` (`RedisStore`), `oidc` (identity providers' keys over HTTP), `utoipa`
+//!   (the `openapi` module: each guarded `#[utoipa::path]` operation's requirement, from its
+//!   attribute), `testing` (the `testing` module: `ManualClock`, `TokenMint`, `TestIssuer`).
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 

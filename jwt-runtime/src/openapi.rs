@@ -285,3 +285,62 @@ pub mod __private {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+    use utoipa::openapi::extensions::ExtensionsBuilder;
+
+    use super::*;
+    use crate::ScopeRule;
+
+    fn documented(requirement: &Requirement, mut operation: Operation) -> Value {
+        document(&mut operation, requirement);
+        serde_json::to_value(&operation).unwrap_or_default()
+    }
+
+    #[test]
+    fn scopes_kinds_and_roles() -> Result<(), crate::ScopeError> {
+        let op = documented(&Requirement::access(), Operation::new());
+        assert_eq!(op["security"], json!([{"jwt": []}]));
+        assert!(op.get("x-jwt-requirement").is_none());
+        assert!(op["responses"].get("403").is_none());
+
+        let any = Requirement::access()
+            .scope_rule(ScopeRule::parse(["a", "b:read:write"])?.require_all(false))
+            .deny_roles(["GUEST"]);
+        let op = documented(&any, Operation::new());
+        assert_eq!(
+            op["security"],
+            json!([{"jwt": ["a"]}, {"jwt": ["b:read:write"]}])
+        );
+        assert_eq!(op["x-jwt-requirement"], json!({"deny_roles": ["GUEST"]}));
+
+        let any_action = Requirement::access()
+            .scope_rule(ScopeRule::parse(["b:read:write"])?.require_all_actions(false));
+        let op = documented(&any_action, Operation::new());
+        assert_eq!(op["x-jwt-requirement"], json!({"any_action": true}));
+        assert_eq!(op["security"], json!([{"jwt": ["b:read:write"]}]));
+
+        let refresh = Requirement::refresh();
+        let op = documented(&refresh, Operation::new());
+        assert_eq!(op["x-jwt-requirement"], json!({"token": "refresh"}));
+        Ok(())
+    }
+
+    #[test]
+    fn what_the_path_declares_is_kept() -> Result<(), crate::ScopeError> {
+        let mut operation = Operation::new();
+        operation
+            .responses
+            .responses
+            .insert("401".to_owned(), RefOr::T(Response::new("log in first")));
+        operation.extensions = Some(ExtensionsBuilder::new().add("x-team", "auth").build());
+        let op = documented(&Requirement::access().fresh(), operation);
+        assert_eq!(op["responses"]["401"]["description"], "log in first");
+        assert!(op["responses"]["403"].is_object());
+        assert_eq!(op["x-team"], "auth");
+        assert_eq!(op["x-jwt-requirement"], json!({"fresh": true}));
+        Ok(())
+    }
+}

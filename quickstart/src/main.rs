@@ -44,6 +44,9 @@ use axum_jwt::{
 };
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
+use tracing_subscriber::filter::Targets;
+use tracing_subscriber::layer::SubscriberExt as _;
+use tracing_subscriber::util::SubscriberInitExt as _;
 use utoipa::OpenApi;
 
 /// The private claims of the demo, written as `{prefix}_user_id` and
@@ -429,11 +432,17 @@ fn app(jwt: &Jwt) -> Router {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    tracing_subscriber::fmt()
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
-        )
-        .init();
+    // RUST_LOG as `target=level` directives (`info`, `axum_jwt=debug,warn`): tracing's
+    // `Targets` filter, which needs no regex engine (EnvFilter's span and field filters do).
+    let default = Targets::new().with_default(tracing::Level::INFO);
+    let filter = match std::env::var("RUST_LOG") {
+        Ok(directives) => directives.parse().unwrap_or_else(|error| {
+            eprintln!("RUST_LOG is not a list of target=level directives ({error}); using info");
+            default
+        }),
+        Err(_) => default,
+    };
+    tracing_subscriber::fmt().finish().with(filter).init();
     let jwt = configure().await?;
     let bind: SocketAddr = std::env::var("BIND")
         .unwrap_or_else(|_| "127.0.0.1:3000".to_owned())
