@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Runs `cargo bench --bench verify` several times and prints, for each row, the median over the
-# runs of axum-jwt's time, jsonwebtoken's, the floors and their ratios (each ratio taken within
+# runs of axum-jwt-guard's time, jsonwebtoken's, the floors and their ratios (each ratio taken within
 # one run, whose two sides were measured less than a minute apart).
 #
 # Usage: bench/verify.sh [runs]   (default 3; about 4 minutes per run on 2 cores)

@@ -11,7 +11,7 @@ use axum::Router;
 use axum::body::Body;
 use axum::http::Request;
 use axum::routing::get;
-use axum_jwt::{DEFAULT_TOKEN_CACHE, Jwt, Token, jwt_required, scoped};
+use axum_jwt_guard::{DEFAULT_TOKEN_CACHE, Jwt, Token, jwt_required, scoped};
 use criterion::{Criterion, criterion_group, criterion_main};
 use tower_service::Service;
 

@@ -5,7 +5,7 @@
 //! the payload, with the same base64 and serde_json crates), so the two floors together are
 //! the least a full check built on them can cost.
 //!
-//! `axum_jwt` is the full check of every token (the verified-token cache off);
+//! `axum_jwt_guard` is the full check of every token (the verified-token cache off);
 //! `axum_jwt_token_cache_hit` is the default configuration, where the same token string
 //! verified before (the cache is on by default); `axum_jwt_token_cache_hit_1000_tokens` reads
 //! 1,000 cached tokens in turn.
@@ -17,7 +17,7 @@
 
 use std::hint::black_box;
 
-use axum_jwt::{Algorithm, DEFAULT_TOKEN_CACHE, Jwt, PrivateClaims, Requirement};
+use axum_jwt_guard::{Algorithm, DEFAULT_TOKEN_CACHE, Jwt, PrivateClaims, Requirement};
 use base64::Engine as _;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use criterion::{Criterion, criterion_group, criterion_main};
@@ -160,7 +160,7 @@ fn bench_hs256(c: &mut Criterion) {
         .expect("scope");
 
     let mut g = c.benchmark_group("verify_hs256");
-    g.bench_function("axum_jwt", |b| {
+    g.bench_function("axum_jwt_guard", |b| {
         b.iter(|| {
             let t = jwt
                 .verify_access::<Profile>(black_box(&token))
@@ -240,7 +240,7 @@ fn bench_asymmetric(c: &mut Criterion) {
         let cached = ours(alg, Some(stem), DEFAULT_TOKEN_CACHE);
 
         let mut g = c.benchmark_group(format!("verify_{alg:?}").to_lowercase());
-        g.bench_function("axum_jwt", |b| {
+        g.bench_function("axum_jwt_guard", |b| {
             b.iter(|| {
                 let t = jwt
                     .verify_access::<Profile>(black_box(&token))
@@ -305,7 +305,7 @@ fn bench_sign_rs256(c: &mut Criterion) {
 
     let mut g = c.benchmark_group("sign_rs256");
     g.sample_size(30);
-    g.bench_function("axum_jwt", |b| b.iter(|| black_box(token(&jwt))));
+    g.bench_function("axum_jwt_guard", |b| b.iter(|| black_box(token(&jwt))));
     g.bench_function("jsonwebtoken_encode", |b| {
         b.iter(|| black_box(jsonwebtoken::encode(&header, black_box(&claims), &key).expect("sign")))
     });
@@ -356,7 +356,7 @@ fn bench_jwks_rs256(c: &mut Criterion) {
     let provider = |cache| {
         let jwt = Jwt::builder()
             .identity_provider(
-                axum_jwt::IdentityProvider::jwks_url(format!("http://{addr}/jwks"))
+                axum_jwt_guard::IdentityProvider::jwks_url(format!("http://{addr}/jwks"))
                     .issuer("https://idp.test")
                     .audience(AUDIENCE)
                     .roles_claim("/realm_access/roles")

@@ -7,7 +7,7 @@
 
 use std::hint::black_box;
 
-use axum_jwt::{Algorithm, IdentityProvider, Jwt};
+use axum_jwt_guard::{Algorithm, IdentityProvider, Jwt};
 use jsonwebtoken::{EncodingKey, Header};
 
 fn fixture(name: &str) -> Vec<u8> {
@@ -71,8 +71,8 @@ fn main() {
             .token_cache(0);
         if mode == "hs256-keys" {
             b = b
-                .verify_only_key(axum_jwt::VerifyOnlyKey::secret([8u8; 32]))
-                .verify_only_key(axum_jwt::VerifyOnlyKey::secret([9u8; 32]));
+                .verify_only_key(axum_jwt_guard::VerifyOnlyKey::secret([8u8; 32]))
+                .verify_only_key(axum_jwt_guard::VerifyOnlyKey::secret([9u8; 32]));
         }
         own(b.build().expect("config"))
     } else {

@@ -9,7 +9,7 @@ use std::net::SocketAddr;
 use axum::response::Html;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt::{AuthError, Authenticator, Jwt, Token, TokenLocation, jwt_required};
+use axum_jwt_guard::{AuthError, Authenticator, Jwt, Token, TokenLocation, jwt_required};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -8,7 +8,7 @@
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt::{Jwt, RedisStore, Token, jwt_required};
+use axum_jwt_guard::{Jwt, RedisStore, Token, jwt_required};
 use serde_json::{Value, json};
 
 #[jwt_required]

@@ -8,7 +8,7 @@ use std::net::SocketAddr;
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt::{Jwt, Requirement, SignError, Token};
+use axum_jwt_guard::{Jwt, Requirement, SignError, Token};
 use serde::Deserialize;
 use serde_json::{Value, json};
 

@@ -15,7 +15,7 @@ use std::net::SocketAddr;
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt::{Algorithm, Jwt, SignError, Token, jwt_required};
+use axum_jwt_guard::{Algorithm, Jwt, SignError, Token, jwt_required};
 use serde_json::{Value, json};
 
 #[jwt_required]

@@ -1,4 +1,4 @@
-//! # axum-jwt
+//! # axum-jwt-guard
 //!
 //! Declarative JWT authentication for axum 0.8. A handler says what it needs with an
 //! attribute; the compiler checks what can be checked; a small runtime verifies tokens in one
@@ -6,7 +6,7 @@
 //!
 //! ```
 //! use axum::{Router, routing::{get, post}};
-//! use axum_jwt::{
+//! use axum_jwt_guard::{
 //!     AuthError, Authenticator, Jwt, Payload, PrivateClaims, Token, fresh_jwt_required,
 //!     jwt_required, scoped,
 //! };
@@ -66,7 +66,7 @@
 //!     }
 //! }
 //!
-//! # fn main() -> Result<(), axum_jwt::ConfigError> {
+//! # fn main() -> Result<(), axum_jwt_guard::ConfigError> {
 //! let jwt = Jwt::builder()
 //!     .secret("a secret of at least thirty-two bytes!!")
 //!     .private_claim_prefix("app")
@@ -95,7 +95,7 @@
 #![cfg_attr(docsrs, feature(doc_cfg))]
 #![warn(missing_docs)]
 
-pub use jwt_runtime::*;
+pub use axum_jwt_guard_runtime::*;
 
 /// Requires a valid access token; optionally a role allow-list or deny-list (403 otherwise).
 ///
@@ -104,7 +104,7 @@ pub use jwt_runtime::*;
 /// handler's `Token<C>` argument receives the verified token without a second decode.
 ///
 /// ```
-/// use axum_jwt::{Token, jwt_required};
+/// use axum_jwt_guard::{Token, jwt_required};
 ///
 /// #[jwt_required(allow = ["ADMIN", "STAFF"])]
 /// async fn staff(token: Token) -> String {
@@ -121,18 +121,18 @@ pub use jwt_runtime::*;
 /// An optional token needs `#[jwt_optional]`:
 ///
 /// ```compile_fail
-/// use axum_jwt::{Token, jwt_required};
+/// use axum_jwt_guard::{Token, jwt_required};
 ///
 /// #[jwt_required]
 /// async fn greet(token: Option<Token>) -> String { String::new() }
 /// ```
-pub use jwt_macros::jwt_required;
+pub use axum_jwt_guard_macros::jwt_required;
 
 /// The handler runs with `Option<Token<C>>`: `None` when the request carries no token; a
 /// present but invalid token is still rejected (sanic-jwt-extended's `jwt_optional`).
 ///
 /// ```
-/// use axum_jwt::{Token, jwt_optional};
+/// use axum_jwt_guard::{Token, jwt_optional};
 ///
 /// #[jwt_optional]
 /// async fn greeting(token: Option<Token>) -> String {
@@ -144,19 +144,19 @@ pub use jwt_macros::jwt_required;
 /// The token argument must be optional:
 ///
 /// ```compile_fail
-/// use axum_jwt::{Token, jwt_optional};
+/// use axum_jwt_guard::{Token, jwt_optional};
 ///
 /// #[jwt_optional]
 /// async fn greeting(token: Token) -> String { String::new() }
 /// ```
-pub use jwt_macros::jwt_optional;
+pub use axum_jwt_guard_macros::jwt_optional;
 
 /// Requires an access token whose `fresh` claim is true (minted from a login, not a
 /// refresh); otherwise 401 with reason `not_fresh`. Takes `allow` / `deny` like
 /// [`jwt_required`].
 ///
 /// ```
-/// use axum_jwt::{Token, fresh_jwt_required};
+/// use axum_jwt_guard::{Token, fresh_jwt_required};
 ///
 /// #[fresh_jwt_required]
 /// async fn change_password(token: Token) -> &'static str {
@@ -168,19 +168,19 @@ pub use jwt_macros::jwt_optional;
 /// Refresh tokens are never fresh, so the two attributes do not stack:
 ///
 /// ```compile_fail
-/// use axum_jwt::{fresh_jwt_required, refresh_jwt_required};
+/// use axum_jwt_guard::{fresh_jwt_required, refresh_jwt_required};
 ///
 /// #[fresh_jwt_required]
 /// #[refresh_jwt_required]
 /// async fn nonsense() {}
 /// ```
-pub use jwt_macros::fresh_jwt_required;
+pub use axum_jwt_guard_macros::fresh_jwt_required;
 
 /// Only refresh tokens pass (access tokens get 401 `wrong_token_type`). Takes `allow` /
 /// `deny` like [`jwt_required`].
 ///
 /// ```
-/// use axum_jwt::{Token, refresh_jwt_required};
+/// use axum_jwt_guard::{Token, refresh_jwt_required};
 ///
 /// #[refresh_jwt_required]
 /// async fn refresh(token: Token) -> String {
@@ -190,12 +190,12 @@ pub use jwt_macros::fresh_jwt_required;
 /// ```
 ///
 /// ```compile_fail
-/// use axum_jwt::refresh_jwt_required;
+/// use axum_jwt_guard::refresh_jwt_required;
 ///
 /// #[refresh_jwt_required(allow = [])]
 /// async fn refresh() {}
 /// ```
-pub use jwt_macros::refresh_jwt_required;
+pub use axum_jwt_guard_macros::refresh_jwt_required;
 
 /// Requires sanic-jwt scopes (implies a valid access token). Scopes are `namespace:action`
 /// strings checked by the compiler; `require_all = false` accepts any listed scope,
@@ -210,7 +210,7 @@ pub use jwt_macros::refresh_jwt_required;
 /// | `:read` | `admin` | yes (an empty namespace matches any) |
 ///
 /// ```
-/// use axum_jwt::{Token, jwt_required, scoped};
+/// use axum_jwt_guard::{Token, jwt_required, scoped};
 ///
 /// #[scoped("user:read", "admin", require_all = false)]
 /// #[jwt_required(allow = ["ADMIN"])]
@@ -223,12 +223,12 @@ pub use jwt_macros::refresh_jwt_required;
 /// Malformed scopes are compile errors:
 ///
 /// ```compile_fail
-/// use axum_jwt::scoped;
+/// use axum_jwt_guard::scoped;
 ///
 /// #[scoped("user::read")]
 /// async fn users() {}
 /// ```
-pub use jwt_macros::scoped;
+pub use axum_jwt_guard_macros::scoped;
 
 /// Derives [`PrivateClaims`]: each named field is written as a `{prefix}_{field}` claim under
 /// the configured prefix and read back typed, in the same single parse as the registered
@@ -240,7 +240,7 @@ pub use jwt_macros::scoped;
 /// `#[private_claims(crate = "path")]` for a renamed dependency.
 ///
 /// ```
-/// use axum_jwt::{PrivateClaims, Token, jwt_required};
+/// use axum_jwt_guard::{PrivateClaims, Token, jwt_required};
 ///
 /// #[derive(PrivateClaims)]
 /// struct Profile {
@@ -261,13 +261,13 @@ pub use jwt_macros::scoped;
 /// Registered claim names are refused:
 ///
 /// ```compile_fail
-/// #[derive(axum_jwt::PrivateClaims)]
+/// #[derive(axum_jwt_guard::PrivateClaims)]
 /// struct Profile {
 ///     #[claim(rename = "exp")]
 ///     expires: u64,
 /// }
 /// ```
-pub use jwt_macros::PrivateClaims;
+pub use axum_jwt_guard_macros::PrivateClaims;
 
 /// The README's examples compile.
 #[doc = include_str!("../README.md")]

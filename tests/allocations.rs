@@ -9,8 +9,8 @@
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 
-use axum_jwt::__private::StaticRequirement;
-use axum_jwt::{Jwt, PrivateClaims, Requirement, ScopeRule, Token, scoped};
+use axum_jwt_guard::__private::StaticRequirement;
+use axum_jwt_guard::{Jwt, PrivateClaims, Requirement, ScopeRule, Token, scoped};
 
 struct Counting;
 

@@ -1,6 +1,6 @@
-//! The rules that `axum-jwt` checks in two places, written once: at compile time in its
+//! The rules that `axum-jwt-guard` checks in two places, written once: at compile time in its
 //! attribute and derive macros, and at run time when a router or a token is built. Depend on
-//! the `axum-jwt` crate; this one has no public API of its own and changes with it.
+//! the `axum-jwt-guard` crate; this one has no public API of its own and changes with it.
 //!
 //! - [`parse_scope`]: sanic-jwt's scope grammar, `namespace(:action)*` over the scope
 //!   characters of RFC 6749 §3.3.

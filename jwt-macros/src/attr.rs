@@ -222,7 +222,7 @@ fn parse_into(
                     Ok(path) => named.krate.put(path),
                     Err(_) => cx.spanned(
                         &lit,
-                        "`crate` takes the path of the axum-jwt crate, e.g. crate = \"::my_axum_jwt\"",
+                        "`crate` takes the path of the axum-jwt-guard crate, e.g. crate = \"::my_axum_jwt\"",
                     ),
                 }
             }
@@ -499,6 +499,6 @@ mod tests {
             "{err}"
         );
         let err = parse(Kind::JwtRequired, quote!(crate = "not a path!")).unwrap_err();
-        assert!(err.contains("path of the axum-jwt crate"), "{err}");
+        assert!(err.contains("path of the axum-jwt-guard crate"), "{err}");
     }
 }

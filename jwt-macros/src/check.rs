@@ -293,7 +293,7 @@ pub(crate) fn plan(kind: Kind, args: TokenStream, mut func: ItemFn) -> Result<Pl
     Ok(Plan {
         krate: krate
             .cloned()
-            .unwrap_or_else(|| syn::parse_quote!(::axum_jwt)),
+            .unwrap_or_else(|| syn::parse_quote!(::axum_jwt_guard)),
         refresh: base_kind == Kind::RefreshJwtRequired,
         fresh: base_kind == Kind::FreshJwtRequired,
         optional,

@@ -59,7 +59,7 @@ impl Drop for Ctxt {
         // A programming error of this crate, caught at compile time like serde's: never on a
         // path that handles user input at run time.
         if self.errors.is_some() && !std::thread::panicking() {
-            panic!("axum-jwt macros: a Ctxt was dropped without being checked");
+            panic!("axum-jwt-guard macros: a Ctxt was dropped without being checked");
         }
     }
 }

@@ -1,8 +1,8 @@
-//! The scope grammar at compile time: `jwt-grammar` decides (the same rules the runtime
+//! The scope grammar at compile time: `axum-jwt-guard-grammar` decides (the same rules the runtime
 //! applies to scopes given at run time); this module words the error for the macro user,
 //! naming the character at fault and suggesting a fix.
 
-use jwt_grammar::ScopeSyntaxError;
+use axum_jwt_guard_grammar::ScopeSyntaxError;
 
 /// A scope split into namespace and actions.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -14,7 +14,7 @@ pub(crate) struct ParsedScope {
 
 /// Parses one scope, or says what is wrong and what to write instead.
 pub(crate) fn parse_scope(scope: &str) -> Result<ParsedScope, String> {
-    match jwt_grammar::parse_scope(scope) {
+    match axum_jwt_guard_grammar::parse_scope(scope) {
         Ok(parts) => Ok(ParsedScope {
             raw: scope.to_owned(),
             namespace: parts.namespace.to_owned(),
@@ -61,7 +61,7 @@ fn message(scope: &str, error: ScopeSyntaxError) -> String {
 mod tests {
     use super::*;
 
-    /// The grammar itself is tested once, in `jwt-grammar`; here, the messages.
+    /// The grammar itself is tested once, in `axum-jwt-guard-grammar`; here, the messages.
     #[test]
     fn malformed_scopes_say_what_to_write() {
         let cases = [

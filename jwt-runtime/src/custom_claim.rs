@@ -6,7 +6,7 @@ use serde_json::Value;
 /// A claim the application writes into every token and verifies on every request.
 ///
 /// ```
-/// use jwt_runtime::{CustomClaim, Jwt};
+/// use axum_jwt_guard_runtime::{CustomClaim, Jwt};
 /// use serde_json::{Value, json};
 ///
 /// /// Tokens are only valid for this deployment.
@@ -19,7 +19,7 @@ use serde_json::Value;
 /// }
 ///
 /// let jwt = Jwt::builder().secret([7u8; 32]).custom_claim(Deployment("eu-1")).build()?;
-/// # Ok::<(), jwt_runtime::ConfigError>(())
+/// # Ok::<(), axum_jwt_guard_runtime::ConfigError>(())
 /// ```
 pub trait CustomClaim: Send + Sync + 'static {
     /// The claim's key. It must not be a registered or library claim.

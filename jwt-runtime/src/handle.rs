@@ -13,7 +13,7 @@ use crate::token::verify::Verifier;
 #[cfg(feature = "axum")]
 use crate::transport::HttpSettings;
 
-/// The axum-jwt handle: keys, validation rules, lifetimes, the revocation store and (with
+/// The axum-jwt-guard handle: keys, validation rules, lifetimes, the revocation store and (with
 /// the `axum` feature) where tokens travel in a request.
 ///
 /// Cheap to clone (an `Arc` inside). Build it once with [`Jwt::builder`] or [`Jwt::from_env`],
@@ -21,7 +21,7 @@ use crate::transport::HttpSettings;
 /// create tokens.
 ///
 /// ```
-/// use jwt_runtime::Jwt;
+/// use axum_jwt_guard_runtime::Jwt;
 ///
 /// let jwt = Jwt::builder()
 ///     .secret("a secret of at least thirty-two bytes!!")

@@ -72,7 +72,7 @@ impl Jwt {
     ///
     /// ```
     /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
-    /// use jwt_runtime::{AuthError, Jwt, Requirement};
+    /// use axum_jwt_guard_runtime::{AuthError, Jwt, Requirement};
     ///
     /// let jwt = Jwt::builder().secret([7u8; 32]).build()?;
     /// let token = jwt.access_token("alice").scopes(["user:read"]).sign()?;
@@ -127,7 +127,7 @@ impl Jwt {
     ///
     /// ```
     /// # async fn f() -> Result<(), Box<dyn std::error::Error>> {
-    /// # let jwt = jwt_runtime::Jwt::builder().secret([7u8; 32]).build()?;
+    /// # let jwt = axum_jwt_guard_runtime::Jwt::builder().secret([7u8; 32]).build()?;
     /// let pair = jwt.login("alice").role("USER").scopes(["user:read"]).sign().await?;
     /// assert!(pair.refresh_token.is_some());
     /// # Ok(()) }
@@ -224,7 +224,7 @@ impl Jwt {
     ///
     /// ```
     /// use axum::{Router, routing::get};
-    /// use jwt_runtime::{Jwt, Requirement};
+    /// use axum_jwt_guard_runtime::{Jwt, Requirement};
     ///
     /// # fn main() -> Result<(), Box<dyn std::error::Error>> {
     /// let jwt = Jwt::builder().secret([7u8; 32]).build()?;

@@ -1,5 +1,5 @@
-//! Runtime of [axum-jwt](https://docs.rs/axum-jwt): configuration, token creation,
-//! verification, revocation and the axum integration. Depend on `axum-jwt`, which re-exports
+//! Runtime of [axum-jwt-guard](https://docs.rs/axum-jwt-guard): configuration, token creation,
+//! verification, revocation and the axum integration. Depend on `axum-jwt-guard`, which re-exports
 //! this crate.
 //!
 //! Two rings (see `ARCHITECTURE.md` in the repository):
@@ -78,7 +78,7 @@ pub use transport::response::{AuthRejection, ErrorMapper};
 #[cfg_attr(docsrs, doc(cfg(feature = "testing")))]
 pub mod testing;
 
-/// Support for the macros of `axum-jwt`. Not public API: it changes without notice.
+/// Support for the macros of `axum-jwt-guard`. Not public API: it changes without notice.
 #[doc(hidden)]
 pub mod __private {
     #[cfg(feature = "axum")]

@@ -1,4 +1,4 @@
-//! What the library tells operators through `tracing`, all under the target `axum_jwt`:
+//! What the library tells operators through `tracing`, all under the target `axum_jwt_guard`:
 //! one INFO event per refused request (its reason, status, method and route, and where known
 //! the token's `alg`, `kid`, `iss` and, for a verified token, the identity), a DEBUG span
 //! around each admission, and rate-limited WARN events when the revocation store or an
@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{SystemTime, UNIX_EPOCH};
 
 /// The `tracing` target of every event and span of the library.
-pub(crate) const TARGET: &str = "axum_jwt";
+pub(crate) const TARGET: &str = "axum_jwt_guard";
 
 /// The longest header or claim value written to a log line (they come from the request).
 #[cfg(feature = "axum")]

@@ -11,7 +11,7 @@
 //! found by discovery, offered as an alternative on every guarded operation.
 //!
 //! ```
-//! use jwt_runtime::{Requirement, openapi};
+//! use axum_jwt_guard_runtime::{Requirement, openapi};
 //! use utoipa::openapi::path::Operation;
 //!
 //! // What `#[scoped("user:read")]` writes into its operation:

@@ -26,10 +26,10 @@ pub enum Roles {
 /// [`Jwt::authorize`](crate::Jwt::authorize).
 ///
 /// ```
-/// use jwt_runtime::Requirement;
+/// use axum_jwt_guard_runtime::Requirement;
 ///
 /// let admin_only = Requirement::access().scopes(["admin"])?.allow_roles(["ADMIN"]);
-/// # Ok::<(), jwt_runtime::ScopeError>(())
+/// # Ok::<(), axum_jwt_guard_runtime::ScopeError>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Requirement {

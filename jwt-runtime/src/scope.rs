@@ -32,7 +32,7 @@ impl RequiredScope {
     /// Parses a scope string at run time, with the grammar the macros check at compile
     /// time.
     pub fn parse(scope: &str) -> Result<Self, ScopeError> {
-        let parts = jwt_grammar::parse_scope(scope).map_err(|e| ScopeError {
+        let parts = axum_jwt_guard_grammar::parse_scope(scope).map_err(|e| ScopeError {
             scope: scope.to_owned(),
             reason: e.reason(),
         })?;
@@ -309,7 +309,7 @@ mod tests {
         let err = RequiredScope::parse("user::read").unwrap_err();
         assert_eq!(
             err.reason,
-            jwt_grammar::ScopeSyntaxError::EmptyAction.reason()
+            axum_jwt_guard_grammar::ScopeSyntaxError::EmptyAction.reason()
         );
         assert!(ScopeRule::parse(Vec::<&str>::new()).is_err());
     }

@@ -9,7 +9,7 @@
 //!   rotation and (feature `axum`) a router that serves its discovery document and keys.
 //!
 //! ```
-//! use jwt_runtime::{AuthError, Jwt, testing::{TestIssuer, TokenMint}};
+//! use axum_jwt_guard_runtime::{AuthError, Jwt, testing::{TestIssuer, TokenMint}};
 //!
 //! let jwt = Jwt::builder().secret([7u8; 32]).audience("orders").build()?;
 //! // One of ours, then the same token with one thing wrong.
@@ -189,7 +189,7 @@ enum Signer {
 /// handle's clock, a [`ManualClock`] when it has one).
 ///
 /// ```
-/// use jwt_runtime::{AuthError, Jwt, testing::{TestKey, TokenMint}};
+/// use axum_jwt_guard_runtime::{AuthError, Jwt, testing::{TestKey, TokenMint}};
 ///
 /// let jwt = Jwt::builder().secret([7u8; 32]).build()?;
 /// let valid = jwt.access_token("alice").scopes(["admin"]).sign()?;

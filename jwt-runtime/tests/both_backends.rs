@@ -3,7 +3,7 @@
 //! token. Run with `--features rust-crypto` on top of the default `aws-lc-rs`.
 #![cfg(all(feature = "aws-lc-rs", feature = "rust-crypto"))]
 
-use jwt_runtime::{ConfigError, Jwt};
+use axum_jwt_guard_runtime::{ConfigError, Jwt};
 
 #[test]
 fn both_backends_is_a_build_error() {

@@ -3,11 +3,11 @@
 
 use std::borrow::Cow;
 
-use jwt_runtime::__private::{
+use axum_jwt_guard_runtime::__private::{
     RequirementParts, RoleParts, ScopeParts, ScopeRuleParts, StaticRequirement, TokenKind,
     required_scope, requirement,
 };
-use jwt_runtime::Requirement;
+use axum_jwt_guard_runtime::Requirement;
 
 struct AdminOnly;
 
@@ -17,7 +17,7 @@ impl StaticRequirement for AdminOnly {
     const REQUIREMENT: &'static Requirement = {
         const ROLES: &[Cow<'static, str>] = &[Cow::Borrowed("ADMIN")];
         const ACTIONS_0: &[Cow<'static, str>] = &[Cow::Borrowed("read")];
-        const SCOPES: &[jwt_runtime::RequiredScope] = &[required_scope(ScopeParts {
+        const SCOPES: &[axum_jwt_guard_runtime::RequiredScope] = &[required_scope(ScopeParts {
             raw: "user:read",
             namespace: "user",
             actions: ACTIONS_0,

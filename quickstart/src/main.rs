@@ -25,7 +25,7 @@
 //! provider's access tokens instead of minting its own. `JWT_AUDIENCE` is then required;
 //! `JWT_ROLES_CLAIM` is a JSON pointer (`/realm_access/roles`), `JWT_ALGORITHMS` a comma
 //! separated set (default `RS256`), `JWT_JWKS_MAX_AGE_SECS` (default 300) and
-//! `JWT_JWKS_COOLDOWN_SECS` (default 10) bound the key refreshes; `JWT_CLAIM_PROFILE=axum-jwt`
+//! `JWT_JWKS_COOLDOWN_SECS` (default 10) bound the key refreshes; `JWT_CLAIM_PROFILE=axum-jwt-guard`
 //! (with `JWT_PROVIDER_PRIVATE_CLAIM_PREFIX=quickstart`) reads another quickstart's tokens
 //! through its JWKS URL, `sanic-jwt` / `sanic-jwt-extended` a Python service's. It then serves `/health`,
 //! `/protected`, `/users`, `/admin`, `/staff`, `/greeting` and `/echo`, and no `/auth` routes.
@@ -38,7 +38,7 @@ use axum::extract::{Json, Request};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
-use axum_jwt::{
+use axum_jwt_guard::{
     AuthError, Authenticator, Jwt, JwtBuilder, OnRefresh, Payload, PrivateClaims, Token,
     fresh_jwt_required, jwt_optional, jwt_required, scoped,
 };
@@ -276,7 +276,7 @@ async fn health() -> Json<Value> {
 /// The document of the routes above; `Jwt::openapi_document` adds the security schemes.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "axum-jwt quickstart"),
+    info(title = "axum-jwt-guard quickstart"),
     paths(
         health,
         protected,
@@ -293,7 +293,7 @@ struct QuickstartApi;
 /// The same routes as a resource server (its `/protected` says what a provider's token holds).
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "axum-jwt quickstart (resource server)"),
+    info(title = "axum-jwt-guard quickstart (resource server)"),
     paths(health, provider_protected, echo, admin, users, staff, greeting)
 )]
 struct ResourceServerApi;
@@ -392,7 +392,7 @@ async fn with_redis(
 ) -> Result<JwtBuilder, Box<dyn std::error::Error>> {
     // Redis must not evict revocations: connecting refuses any maxmemory-policy but
     // noeviction, unless REDIS_ALLOW_EVICTING_POLICY=1 says this Redis never fills up.
-    let mut options = axum_jwt::RedisStore::options();
+    let mut options = axum_jwt_guard::RedisStore::options();
     if std::env::var("REDIS_ALLOW_EVICTING_POLICY").as_deref() == Ok("1") {
         options = options.allow_evicting_policy();
     }
@@ -432,7 +432,7 @@ fn app(jwt: &Jwt) -> Router {
 
 #[tokio::main]
 async fn main() -> Result<(), Box<dyn std::error::Error>> {
-    // RUST_LOG as `target=level` directives (`info`, `axum_jwt=debug,warn`): tracing's
+    // RUST_LOG as `target=level` directives (`info`, `axum_jwt_guard=debug,warn`): tracing's
     // `Targets` filter, which needs no regex engine (EnvFilter's span and field filters do).
     let default = Targets::new().with_default(tracing::Level::INFO);
     let filter = match std::env::var("RUST_LOG") {

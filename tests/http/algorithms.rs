@@ -2,7 +2,7 @@
 //! algorithm (SECURITY.md B1-B5).
 
 use crate::common::*;
-use axum_jwt::{Algorithm, Jwt};
+use axum_jwt_guard::{Algorithm, Jwt};
 use jsonwebtoken::EncodingKey;
 use serde_json::json;
 

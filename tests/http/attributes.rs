@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt::{
+use axum_jwt_guard::{
     Jwt, PrivateClaims, Requirement, Token, fresh_jwt_required, jwt_optional, jwt_required,
     refresh_jwt_required, scoped,
 };
@@ -137,11 +137,14 @@ impl PrivateClaims for Counted {
     ) -> Result<bool, D::Error> {
         Ok(false)
     }
-    fn finish(_: ()) -> Result<Self, axum_jwt::ClaimsError> {
+    fn finish(_: ()) -> Result<Self, axum_jwt_guard::ClaimsError> {
         DECODES.fetch_add(1, Ordering::SeqCst);
         Ok(Counted)
     }
-    fn write(&self, _: &mut axum_jwt::ClaimWriter<'_>) -> Result<(), axum_jwt::ClaimsError> {
+    fn write(
+        &self,
+        _: &mut axum_jwt_guard::ClaimWriter<'_>,
+    ) -> Result<(), axum_jwt_guard::ClaimsError> {
         Ok(())
     }
 }

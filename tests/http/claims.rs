@@ -3,11 +3,11 @@
 use std::time::Duration;
 
 use crate::common::*;
-use axum_jwt::testing::TokenMint;
-use axum_jwt::{ClaimsError, Jwt, SignError};
+use axum_jwt_guard::testing::TokenMint;
+use axum_jwt_guard::{ClaimsError, Jwt, SignError};
 use serde_json::json;
 
-fn jwt_with(f: impl FnOnce(axum_jwt::JwtBuilder) -> axum_jwt::JwtBuilder) -> Jwt {
+fn jwt_with(f: impl FnOnce(axum_jwt_guard::JwtBuilder) -> axum_jwt_guard::JwtBuilder) -> Jwt {
     f(Jwt::builder().secret(SECRET)).build().unwrap()
 }
 
@@ -287,7 +287,7 @@ async fn private_claims_without_prefix_are_top_level() {
 async fn colliding_claims_are_errors_not_overwrites() {
     // With no prefix a private field named like a library claim collides.
     struct Sneaky;
-    impl axum_jwt::PrivateClaims for Sneaky {
+    impl axum_jwt_guard::PrivateClaims for Sneaky {
         type Partial = ();
         const FIELDS: &'static [&'static str] = &["role"];
         fn read_field<'de, D: serde::Deserializer<'de>>(
@@ -300,7 +300,7 @@ async fn colliding_claims_are_errors_not_overwrites() {
         fn finish(_: ()) -> Result<Self, ClaimsError> {
             Ok(Sneaky)
         }
-        fn write(&self, out: &mut axum_jwt::ClaimWriter<'_>) -> Result<(), ClaimsError> {
+        fn write(&self, out: &mut axum_jwt_guard::ClaimWriter<'_>) -> Result<(), ClaimsError> {
             out.field("role", "ADMIN")
         }
     }

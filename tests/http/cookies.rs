@@ -3,7 +3,7 @@
 use crate::common::*;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt::{
+use axum_jwt_guard::{
     AuthError, Authenticator, CookieConfig, Jwt, JwtBuilder, SameSite, Token, TokenLocation,
     jwt_required,
 };
@@ -260,8 +260,8 @@ async fn a_cookie_of_any_bytes_does_not_hide_the_token_cookie() {
 #[tokio::test]
 async fn header_tokens_need_no_csrf_and_location_order_decides() {
     // Two instances of one service: they share the revocation store that holds the login.
-    let store: std::sync::Arc<dyn axum_jwt::RevocationStore> =
-        std::sync::Arc::new(axum_jwt::MemoryStore::new());
+    let store: std::sync::Arc<dyn axum_jwt_guard::RevocationStore> =
+        std::sync::Arc::new(axum_jwt_guard::MemoryStore::new());
     let (jwt, s) = start(
         builder(&[TokenLocation::Header, TokenLocation::Cookie])
             .shared_revocation_store(store.clone()),

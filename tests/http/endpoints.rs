@@ -4,7 +4,7 @@
 use crate::common::*;
 use axum::Router;
 use axum::routing::get;
-use axum_jwt::{
+use axum_jwt_guard::{
     AuthError, Authenticator, CustomClaim, Jwt, JwtBuilder, Payload, PrivateClaims, Token,
     jwt_required, scoped,
 };

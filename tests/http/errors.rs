@@ -4,7 +4,7 @@ use crate::common::*;
 use axum::Router;
 use axum::response::IntoResponse;
 use axum::routing::get;
-use axum_jwt::{AuthError, Jwt, Token, TokenLocation};
+use axum_jwt_guard::{AuthError, Jwt, Token, TokenLocation};
 use serde_json::json;
 
 #[tokio::test]

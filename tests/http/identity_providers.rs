@@ -11,8 +11,8 @@ use std::time::Duration;
 
 use axum::Router;
 use axum::routing::get;
-use axum_jwt::testing::ManualClock;
-use axum_jwt::{Algorithm, IdentityProvider, Jwt, Token, jwt_required, scoped};
+use axum_jwt_guard::testing::ManualClock;
+use axum_jwt_guard::{Algorithm, IdentityProvider, Jwt, Token, jwt_required, scoped};
 use jsonwebtoken::EncodingKey;
 use serde_json::{Value, json};
 
@@ -341,7 +341,7 @@ async fn a_synchronous_verification_starts_the_fetch_it_cannot_wait_for() {
     // No keys yet.
     assert_eq!(
         jwt.verify_access::<()>(&token).err(),
-        Some(axum_jwt::AuthError::KeysUnavailable)
+        Some(axum_jwt_guard::AuthError::KeysUnavailable)
     );
     assert!(eventually(token).await, "the first fetch never landed");
     // Keys held and fresh, a token of a new key: the unknown kid starts a refresh.
@@ -350,7 +350,7 @@ async fn a_synchronous_verification_starts_the_fetch_it_cannot_wait_for() {
     clock.advance(Duration::from_secs(2));
     assert_eq!(
         jwt.verify_access::<()>(&token).err(),
-        Some(axum_jwt::AuthError::UnknownKey)
+        Some(axum_jwt_guard::AuthError::UnknownKey)
     );
     assert!(
         eventually(token).await,
@@ -625,7 +625,7 @@ async fn forged_tokens_are_refused_and_header_urls_are_never_fetched() {
     let real_token = op.token("admin", "admin").await;
     assert_eq!(
         jwt.verify_refresh::<()>(&real_token).err(),
-        Some(axum_jwt::AuthError::WrongTokenType)
+        Some(axum_jwt_guard::AuthError::WrongTokenType)
     );
     tokio::time::sleep(Duration::from_millis(50)).await;
     assert_eq!(
@@ -776,7 +776,7 @@ async fn bad_provider_answers_fail_closed_with_a_clear_error() {
 /// fixture's RS256 key `rsa-sig`): the claim-shape rules, with tokens its own key signs.
 mod shape {
     use super::*;
-    use axum_jwt::testing::{TestIssuer, TestKey, TokenMint};
+    use axum_jwt_guard::testing::{TestIssuer, TestKey, TokenMint};
 
     const ISSUER: &str = "https://idp.test";
 
@@ -889,7 +889,7 @@ mod shape {
     }
 
     /// A provider's own claims, read typed.
-    #[derive(axum_jwt::PrivateClaims)]
+    #[derive(axum_jwt_guard::PrivateClaims)]
     struct ClientClaims {
         client_id: String,
         tenant: Option<u32>,

@@ -8,8 +8,8 @@ use std::time::Duration;
 
 use axum::routing::get;
 use axum::{Json, Router};
-use axum_jwt::testing::ManualClock;
-use axum_jwt::{
+use axum_jwt_guard::testing::ManualClock;
+use axum_jwt_guard::{
     ClaimProfile, IdentityProvider, Jwt, PrivateClaims, Token, fresh_jwt_required, jwt_required,
     scoped,
 };
@@ -178,7 +178,7 @@ async fn our_tokens_route_to_us_next_to_a_source_without_issuer() {
             .profile(ClaimProfile::SanicJwt)
     };
     let ours = [9u8; 32];
-    let serve = |b: axum_jwt::JwtBuilder| {
+    let serve = |b: axum_jwt_guard::JwtBuilder| {
         let jwt = b.secret(ours).build().unwrap();
         let router = Router::new()
             .route("/protected", get(protected))

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::extract::Json;
 use axum::routing::post;
 use axum::{Router, response::IntoResponse};
-use axum_jwt::{
+use axum_jwt_guard::{
     Algorithm, ClaimProfile, IdentityProvider, Jwt, JwtBuilder, MemoryStore, RevocationStore,
     VerifyOnlyKey,
 };
@@ -362,7 +362,7 @@ async fn a_second_service_verifies_ours_through_the_published_keys() {
             .identity_provider(
                 provider
                     .audience("shop")
-                    .profile(ClaimProfile::AxumJwt)
+                    .profile(ClaimProfile::AxumJwtGuard)
                     .private_claim_prefix("app"),
             )
             .build()
@@ -418,7 +418,7 @@ async fn two_quickstarts_one_verifies_the_other_through_its_jwks_url() {
             ("JWT_JWKS_URL", &jwks_url),
             ("JWT_ISSUER", &issuer),
             ("JWT_AUDIENCE", "quickstart"),
-            ("JWT_CLAIM_PROFILE", "axum-jwt"),
+            ("JWT_CLAIM_PROFILE", "axum-jwt-guard"),
             ("JWT_PROVIDER_PRIVATE_CLAIM_PREFIX", "quickstart"),
         ],
     );

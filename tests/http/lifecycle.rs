@@ -14,8 +14,8 @@ use std::time::Duration;
 use crate::common::*;
 use axum::Router;
 use axum::routing::{get, post};
-use axum_jwt::testing::ManualClock;
-use axum_jwt::{
+use axum_jwt_guard::testing::ManualClock;
+use axum_jwt_guard::{
     AuthError, Authenticator, Jwt, JwtBuilder, MemoryStore, OnRefresh, RevocationStore, Token,
     jwt_required, scoped,
 };
@@ -219,7 +219,9 @@ async fn ten_thousand_refreshes_of_one_login_leave_one_key_in_redis() {
     let Some(redis) = OwnRedis::start(free_port(), &[]).await else {
         return;
     };
-    let store = axum_jwt::RedisStore::connect(&redis.url()).await.unwrap();
+    let store = axum_jwt_guard::RedisStore::connect(&redis.url())
+        .await
+        .unwrap();
     let jwt = builder(&ManualClock::starting_now())
         .revocation_store(store)
         .build()
@@ -298,11 +300,11 @@ async fn an_evicting_redis_policy_is_refused_at_connect() {
     let Some(redis) = evicting_redis().await else {
         return;
     };
-    let refused = axum_jwt::RedisStore::connect(&redis.url()).await;
+    let refused = axum_jwt_guard::RedisStore::connect(&redis.url()).await;
     let message = refused.expect_err("volatile-lru is refused").0;
     assert!(message.contains("volatile-lru"), "{message}");
     assert!(message.contains("noeviction"), "{message}");
-    let accepted = axum_jwt::RedisStore::options()
+    let accepted = axum_jwt_guard::RedisStore::options()
         .allow_evicting_policy()
         .connect(&redis.url())
         .await;
@@ -319,7 +321,7 @@ async fn an_evicting_redis_never_lets_a_revoked_or_spent_token_through() {
         return;
     };
     let url = redis.url();
-    let store = axum_jwt::RedisStore::options()
+    let store = axum_jwt_guard::RedisStore::options()
         .allow_evicting_policy()
         .connect(&url)
         .await
@@ -333,9 +335,9 @@ async fn an_evicting_redis_never_lets_a_revoked_or_spent_token_through() {
     assert_eq!(c.logout(&bob_access, &bob_refresh).await.status, 200);
     let (carol_access, carol_spent) = c.login("carol").await;
     let (_, carol_current) = c.refresh_ok(&carol_spent).await;
-    clock.advance(axum_jwt::DEFAULT_REFRESH_GRACE);
+    clock.advance(axum_jwt_guard::DEFAULT_REFRESH_GRACE);
     // Flood: logins of fresh identities until Redis has evicted carol's login.
-    let carol_key = "axum-jwt:acct:0::carol";
+    let carol_key = "axum-jwt-guard:acct:0::carol";
     assert_eq!(redis_command(&url, &["EXISTS", carol_key]).await, ":1\r\n");
     let started = std::time::Instant::now();
     let mut logins = 0;
@@ -378,7 +380,7 @@ async fn a_timed_out_refresh_is_retried_without_logging_anyone_out() {
         return;
     };
     let url = redis.url();
-    let store = axum_jwt::RedisStore::connect(&url).await.unwrap();
+    let store = axum_jwt_guard::RedisStore::connect(&url).await.unwrap();
     let jwt = Jwt::builder()
         .secret(SECRET)
         .revocation_store(store)
@@ -427,7 +429,7 @@ async fn reuse_after_the_grace_window_ends_the_login() {
     let c = Client::start(&jwt, &users).await;
     let (_, first) = c.login("alice").await;
     let (access, current) = c.refresh_ok(&first).await;
-    clock.advance(axum_jwt::DEFAULT_REFRESH_GRACE - Duration::from_millis(1));
+    clock.advance(axum_jwt_guard::DEFAULT_REFRESH_GRACE - Duration::from_millis(1));
     assert_eq!(
         c.refresh(&first).await.status,
         200,

@@ -1,7 +1,7 @@
 //! Where tokens come from: header (scheme, custom name), query parameter (opt-in).
 
 use crate::common::*;
-use axum_jwt::{Jwt, TokenLocation};
+use axum_jwt_guard::{Jwt, TokenLocation};
 
 #[tokio::test]
 async fn bearer_scheme_variants() {

@@ -2,8 +2,8 @@
 //! attribute, with `#[utoipa::path]` above or below it; the document is valid OpenAPI 3.1
 //! (checked by openapi-spec-validator, see `common::openapi`).
 
-use axum_jwt::openapi::SecurityScheme;
-use axum_jwt::{
+use axum_jwt_guard::openapi::SecurityScheme;
+use axum_jwt_guard::{
     IdentityProvider, Jwt, fresh_jwt_required, jwt_optional, jwt_required, refresh_jwt_required,
     scoped,
 };

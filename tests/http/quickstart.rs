@@ -174,7 +174,7 @@ async fn quickstart_serves_its_contract() {
     assert_eq!(s.get_bearer("/admin", &alice).await.status, 403);
     let logged = |lines: &[String]| {
         lines.iter().any(|l| {
-            l.contains("axum_jwt: request refused")
+            l.contains("axum_jwt_guard: request refused")
                 && l.contains(r#"reason="insufficient_scope""#)
                 && l.contains(r#"route="/admin""#)
                 && l.contains(r#"identity="alice""#)

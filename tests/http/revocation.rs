@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::common::*;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt::{Jwt, JwtBuilder, MemoryStore, Token, TokenPair, jwt_required};
+use axum_jwt_guard::{Jwt, JwtBuilder, MemoryStore, Token, TokenPair, jwt_required};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
@@ -24,7 +24,10 @@ struct RefreshBody {
     refresh_token: Option<String>,
 }
 
-async fn login(jwt: Jwt, Json(body): Json<Login>) -> Result<Json<TokenPair>, axum_jwt::SignError> {
+async fn login(
+    jwt: Jwt,
+    Json(body): Json<Login>,
+) -> Result<Json<TokenPair>, axum_jwt_guard::SignError> {
     Ok(Json(
         jwt.login(body.identity)
             .role("USER")
@@ -140,7 +143,7 @@ async fn jwt_for(store: Store, ns: &str, b: JwtBuilder) -> Jwt {
         #[cfg(feature = "redis")]
         Store::Redis => {
             let url = redis_url().expect("checked by stores()");
-            let redis = axum_jwt::RedisStore::connect_with_namespace(&url, ns)
+            let redis = axum_jwt_guard::RedisStore::connect_with_namespace(&url, ns)
                 .await
                 .expect("redis connects");
             b.revocation_store(redis).build().expect("config")
@@ -356,7 +359,7 @@ async fn log_out_everywhere() {
 /// entries are forgotten a few at each write, never by a sweep of the whole store.
 #[tokio::test]
 async fn memory_entries_leave_when_their_tokens_expire() {
-    let clock = axum_jwt::testing::ManualClock::starting_now();
+    let clock = axum_jwt_guard::testing::ManualClock::starting_now();
     let store = Arc::new(MemoryStore::with_capacity(500));
     let jwt = builder()
         .leeway(Duration::ZERO)
@@ -382,7 +385,7 @@ async fn memory_entries_leave_when_their_tokens_expire() {
     assert_eq!(store.len(), 500);
     assert_eq!(
         revoke_one("one-too-many".into()).await,
-        Err(axum_jwt::AuthError::RevocationUnavailable),
+        Err(axum_jwt_guard::AuthError::RevocationUnavailable),
         "a full store of live entries refuses rather than evicting one"
     );
     // Entries live until exp + leeway + 1 s; after that each write makes room for itself.
@@ -446,7 +449,7 @@ async fn redis_entries_carry_the_token_lifetime_as_ttl() {
 async fn two_instances_share_revocations_through_redis() {
     let Some(_) = redis_url() else { return };
     let ns = namespace();
-    let clock = axum_jwt::testing::ManualClock::starting_now();
+    let clock = axum_jwt_guard::testing::ManualClock::starting_now();
     let a_jwt = jwt_for(Store::Redis, &ns, builder().clock(clock.clone())).await;
     let b_jwt = jwt_for(Store::Redis, &ns, builder().clock(clock.clone())).await;
     let a = App {
@@ -465,7 +468,7 @@ async fn two_instances_share_revocations_through_redis() {
     // Refresh spent on B: on A within the grace window it is a retry, after it reuse.
     assert_eq!(b.refresh(&refresh).await.status, 200);
     assert_eq!(a.refresh(&refresh).await.status, 200);
-    clock.advance(axum_jwt::DEFAULT_REFRESH_GRACE);
+    clock.advance(axum_jwt_guard::DEFAULT_REFRESH_GRACE);
     a.refresh(&refresh)
         .await
         .assert_invalid_token("refresh_token_reused");
@@ -488,7 +491,9 @@ async fn redis_down_fails_closed_and_recovers_without_restart() {
         return;
     };
     let url = redis.url();
-    let store = axum_jwt::RedisStore::connect(&url).await.expect("connects");
+    let store = axum_jwt_guard::RedisStore::connect(&url)
+        .await
+        .expect("connects");
     let jwt = builder()
         .revocation_store(store)
         .revocation_timeout(Duration::from_millis(300))
@@ -510,7 +515,7 @@ async fn redis_down_fails_closed_and_recovers_without_restart() {
     assert_eq!(a.refresh(&refresh).await.status, 503);
     assert_eq!(
         jwt.revoke_all_for("alice").await,
-        Err(axum_jwt::AuthError::RevocationUnavailable)
+        Err(axum_jwt_guard::AuthError::RevocationUnavailable)
     );
 
     // This Redis keeps nothing across a restart: the login it held is gone, and a login

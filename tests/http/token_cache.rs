@@ -9,7 +9,7 @@ use std::time::Duration;
 use crate::common::*;
 use axum::Router;
 use axum::routing::get;
-use axum_jwt::{Algorithm, Jwt, Token, jwt_required, refresh_jwt_required};
+use axum_jwt_guard::{Algorithm, Jwt, Token, jwt_required, refresh_jwt_required};
 use jsonwebtoken::EncodingKey;
 use serde_json::json;
 
@@ -88,7 +88,7 @@ async fn a_repeat_token_is_checked_for_everything_its_string_does_not_decide() {
 
 #[tokio::test]
 async fn a_cached_token_expires_on_time() {
-    let clock = axum_jwt::testing::ManualClock::starting_now();
+    let clock = axum_jwt_guard::testing::ManualClock::starting_now();
     let jwt = Jwt::builder()
         .secret([4u8; 32])
         .access_ttl(Duration::from_secs(60))

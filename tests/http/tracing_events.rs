@@ -7,7 +7,7 @@ use std::sync::{Arc, Mutex};
 
 use axum::Router;
 use axum::routing::get;
-use axum_jwt::{Jwt, Token, scoped};
+use axum_jwt_guard::{Jwt, Token, scoped};
 use serde_json::json;
 use tracing::field::{Field, Visit};
 use tracing_subscriber::layer::{Context, Layer, SubscriberExt};
@@ -115,7 +115,10 @@ async fn every_refusal_is_one_event_with_its_reason_and_no_token_bytes() {
     let events = capture.refusals();
     assert_eq!(events.len(), 1, "{events:?}");
     let e = &events[0];
-    assert_eq!((e.target.as_str(), e.level.as_str()), ("axum_jwt", "INFO"));
+    assert_eq!(
+        (e.target.as_str(), e.level.as_str()),
+        ("axum_jwt_guard", "INFO")
+    );
     let field = |e: &Record, k: &str| e.fields.get(k).cloned();
     assert_eq!(field(e, "reason").as_deref(), Some("missing_token"));
     assert_eq!(field(e, "status").as_deref(), Some("401"));
@@ -204,17 +207,17 @@ struct Credentials {
 
 struct OneUser;
 
-impl axum_jwt::Authenticator for OneUser {
+impl axum_jwt_guard::Authenticator for OneUser {
     type Credentials = Credentials;
     type User = String;
     type UserView = String;
     type Claims = ();
 
-    async fn authenticate(&self, c: Credentials) -> Result<String, axum_jwt::AuthError> {
+    async fn authenticate(&self, c: Credentials) -> Result<String, axum_jwt_guard::AuthError> {
         if c.username == "alice" && c.password == "correct horse" {
             Ok(c.username)
         } else {
-            Err(axum_jwt::AuthError::AuthenticationFailed)
+            Err(axum_jwt_guard::AuthError::AuthenticationFailed)
         }
     }
     fn identity(&self, user: &String) -> String {

@@ -92,7 +92,7 @@ mod tests {
             }
         ));
         assert!(
-            out.contains("impl :: axum_jwt :: __private :: PrivateClaims for C"),
+            out.contains("impl :: axum_jwt_guard :: __private :: PrivateClaims for C"),
             "{out}"
         );
         assert!(

@@ -11,7 +11,7 @@ mod parse;
 
 /// The path of the facade crate when no `crate = ".."` is given.
 fn default_crate() -> syn::Path {
-    syn::parse_quote!(::axum_jwt)
+    syn::parse_quote!(::axum_jwt_guard)
 }
 
 pub(crate) fn expand(input: TokenStream) -> TokenStream {

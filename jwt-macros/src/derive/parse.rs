@@ -5,7 +5,7 @@ use proc_macro2::Span;
 use syn::spanned::Spanned;
 use syn::{Data, DeriveInput, Fields, LitStr, Type};
 
-use jwt_grammar::{RESERVED_BY_DEFAULT, is_reserved_by_default};
+use axum_jwt_guard_grammar::{RESERVED_BY_DEFAULT, is_reserved_by_default};
 
 use crate::ctxt::{Ctxt, Once};
 

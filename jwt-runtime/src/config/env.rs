@@ -50,9 +50,9 @@ impl JwtBuilder {
     /// | `JWT_JWKS_COOLDOWN_SECS` | least time between two fetches (unknown `kid`s) | 10 |
     /// | `JWT_JWKS_OUTAGE_LIMIT_SECS` | the last keys keep working this long while the provider is down | 3600 |
     /// | `JWT_REQUIRE_AT_JWT` | `1`: require the `typ` header `at+jwt` | `0` |
-    /// | `JWT_PROVIDER_PRIVATE_CLAIM_PREFIX` | the provider's private claim prefix (profiles `axum-jwt`, `sanic-jwt-extended`) | none |
+    /// | `JWT_PROVIDER_PRIVATE_CLAIM_PREFIX` | the provider's private claim prefix (profiles `axum-jwt-guard`, `sanic-jwt-extended`) | none |
     /// | `JWT_PROVIDER_LEEWAY_SECS` | clock skew tolerated on the provider's tokens (180 for sanic-jwt's `nbf`) | `JWT_LEEWAY_SECS` |
-    /// | `JWT_CLAIM_PROFILE` | [claim shape](crate::ClaimProfile): `oidc`, `axum-jwt`, `sanic-jwt`, `sanic-jwt-extended` | `oidc` |
+    /// | `JWT_CLAIM_PROFILE` | [claim shape](crate::ClaimProfile): `oidc`, `axum-jwt-guard`, `sanic-jwt`, `sanic-jwt-extended` | `oidc` |
     ///
     /// A malformed value is an error naming the variable. A missing secret or key is
     /// reported by [`build`](JwtBuilder::build), so the caller can still supply one.
@@ -239,7 +239,7 @@ fn provider_from(
         _ => {
             return Err(invalid(
                 var,
-                "fetching keys over HTTP needs the `oidc` feature of axum-jwt".to_owned(),
+                "fetching keys over HTTP needs the `oidc` feature of axum-jwt-guard".to_owned(),
             ));
         }
     };
@@ -250,14 +250,14 @@ fn provider_from(
         None => ClaimProfile::Oidc,
         Some(profile) => match profile.trim() {
             "oidc" => ClaimProfile::Oidc,
-            "axum-jwt" => ClaimProfile::AxumJwt,
+            "axum-jwt-guard" => ClaimProfile::AxumJwtGuard,
             "sanic-jwt" => ClaimProfile::SanicJwt,
             "sanic-jwt-extended" => ClaimProfile::SanicJwtExtended,
             other => {
                 return Err(invalid(
                     "JWT_CLAIM_PROFILE",
                     format!(
-                        "unknown profile {other:?}; expected oidc, axum-jwt, sanic-jwt or sanic-jwt-extended"
+                        "unknown profile {other:?}; expected oidc, axum-jwt-guard, sanic-jwt or sanic-jwt-extended"
                     ),
                 ));
             }

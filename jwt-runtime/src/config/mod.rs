@@ -153,7 +153,7 @@ impl JwtBuilder {
     /// see the README's "Rotating keys".
     ///
     /// ```
-    /// use jwt_runtime::{Jwt, VerifyOnlyKey};
+    /// use axum_jwt_guard_runtime::{Jwt, VerifyOnlyKey};
     ///
     /// let jwt = Jwt::builder()
     ///     .secret("the new secret, thirty-two bytes or more")
@@ -286,7 +286,7 @@ impl JwtBuilder {
     /// token was used recently.
     ///
     /// ```
-    /// # let jwt = jwt_runtime::Jwt::builder().secret([7u8; 32]).token_cache(10_000).build()?;
+    /// # let jwt = axum_jwt_guard_runtime::Jwt::builder().secret([7u8; 32]).token_cache(10_000).build()?;
     /// let token = jwt.access_token("alice").sign()?;
     /// let first = jwt.verify_access::<()>(&token)?; // verified in full, then kept
     /// let again = jwt.verify_access::<()>(&token)?; // times checked, claims shared
@@ -940,7 +940,12 @@ mod tests {
         assert_eq!(p.rules.prefix.as_deref(), Some("legacy"));
         assert_eq!(p.rules.leeway_secs(), 180);
         assert_eq!(
-            profile("axum-jwt").unwrap().inner.verifier.providers()[0].shape,
+            profile("axum-jwt-guard")
+                .unwrap()
+                .inner
+                .verifier
+                .providers()[0]
+                .shape,
             Shape::Own
         );
         assert!(matches!(

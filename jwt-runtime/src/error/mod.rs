@@ -241,7 +241,7 @@ impl AuthError {
                 "the token's `{name}` claim is missing or has the wrong type"
             )),
             AuthError::LayerMissing => Cow::Borrowed(
-                "axum-jwt is not installed on this router: add `.layer(jwt.layer())` to the Router",
+                "axum-jwt-guard is not installed on this router: add `.layer(jwt.layer())` to the Router",
             ),
             AuthError::TokenTooLarge => {
                 Cow::Borrowed("the token is longer than the accepted maximum")

@@ -8,7 +8,7 @@
 //! 4. ask the **revocation** store (a revoked token is a 401, before any 403);
 //! 5. check the **requirement** (freshness, roles, scopes).
 //!
-//! Each admission runs in a DEBUG span `admit` (method, route) of the target `axum_jwt`, and
+//! Each admission runs in a DEBUG span `admit` (method, route) of the target `axum_jwt_guard`, and
 //! each refusal writes one INFO event there (see `observe.rs`).
 
 use axum::extract::MatchedPath;

@@ -33,7 +33,7 @@ use crate::transport::response::{json, respond, respond_with, server_error};
 /// `retrieve_user`, typed.
 ///
 /// ```
-/// use jwt_runtime::{AuthError, Authenticator, Payload, Token};
+/// use axum_jwt_guard_runtime::{AuthError, Authenticator, Payload, Token};
 /// use serde::{Deserialize, Serialize};
 ///
 /// #[derive(Deserialize)]
@@ -67,7 +67,7 @@ use crate::transport::response::{json, respond, respond_with, server_error};
 ///         Some(UserView { name: token.identity().to_owned() })
 ///     }
 /// }
-/// # let jwt = jwt_runtime::Jwt::builder().secret([7u8; 32]).build().unwrap();
+/// # let jwt = axum_jwt_guard_runtime::Jwt::builder().secret([7u8; 32]).build().unwrap();
 /// let app: axum::Router = axum::Router::new().merge(jwt.auth_routes(Users));
 /// ```
 pub trait Authenticator: Send + Sync + 'static {

@@ -57,7 +57,7 @@ fn ttl(until: u64, now_ms: u64) -> u64 {
 }
 
 impl RedisOptions {
-    /// The key namespace (default `axum-jwt`): several services can share one Redis.
+    /// The key namespace (default `axum-jwt-guard`): several services can share one Redis.
     pub fn namespace(mut self, namespace: impl Into<String>) -> Self {
         self.namespace = namespace.into();
         self
@@ -134,7 +134,7 @@ async fn check_policy(
 }
 
 impl RedisStore {
-    /// Connects to `url` (`redis://127.0.0.1:6379/0`) with the key namespace `axum-jwt`.
+    /// Connects to `url` (`redis://127.0.0.1:6379/0`) with the key namespace `axum-jwt-guard`.
     pub async fn connect(url: &str) -> Result<Self, StoreError> {
         Self::options().connect(url).await
     }
@@ -148,7 +148,7 @@ impl RedisStore {
     /// memory policy is accepted.
     pub fn options() -> RedisOptions {
         RedisOptions {
-            namespace: "axum-jwt".to_owned(),
+            namespace: "axum-jwt-guard".to_owned(),
             allow_evicting_policy: false,
         }
     }

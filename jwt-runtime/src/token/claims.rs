@@ -12,7 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::error::ConfigError;
 
-pub(crate) use jwt_grammar::{CSRF_CLAIM, LIBRARY_CLAIMS};
+pub(crate) use axum_jwt_guard_grammar::{CSRF_CLAIM, LIBRARY_CLAIMS};
 
 /// Whether a token is an access token or a refresh token (the `type` claim).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -87,7 +87,7 @@ pub struct ClaimNames {
 
 impl Default for ClaimNames {
     fn default() -> Self {
-        let d = jwt_grammar::DEFAULT_CLAIM_NAMES;
+        let d = axum_jwt_guard_grammar::DEFAULT_CLAIM_NAMES;
         Self {
             identity: d.identity.to_owned(),
             scopes: d.scopes.to_owned(),
@@ -147,7 +147,7 @@ impl ClaimNames {
 /// writes this implementation; by hand it looks like this:
 ///
 /// ```
-/// use jwt_runtime::{PrivateClaims, ClaimWriter, ClaimsError};
+/// use axum_jwt_guard_runtime::{PrivateClaims, ClaimWriter, ClaimsError};
 /// use serde::Deserialize;
 ///
 /// struct Profile { user_id: u64 }
@@ -180,7 +180,7 @@ impl ClaimNames {
 #[diagnostic::on_unimplemented(
     message = "`{Self}` cannot be used as the private claims of a token",
     label = "`{Self}` does not implement `PrivateClaims`",
-    note = "add `#[derive(axum_jwt::PrivateClaims)]` to the struct, or use `Token` (no private claims)"
+    note = "add `#[derive(axum_jwt_guard::PrivateClaims)]` to the struct, or use `Token` (no private claims)"
 )]
 pub trait PrivateClaims: Sized + Send + Sync + 'static {
     /// The claims read so far, filled in one field at a time.

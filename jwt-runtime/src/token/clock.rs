@@ -46,7 +46,7 @@ impl Clock {
 ///
 /// ```
 /// use std::time::Duration;
-/// use jwt_runtime::{AuthError, Jwt, testing::ManualClock};
+/// use axum_jwt_guard_runtime::{AuthError, Jwt, testing::ManualClock};
 ///
 /// let clock = ManualClock::starting_now();
 /// let jwt = Jwt::builder().secret([7u8; 32]).clock(clock.clone()).build()?;

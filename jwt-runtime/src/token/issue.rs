@@ -187,7 +187,7 @@ pub(crate) struct Signed {
 /// A token being created; finish with [`sign`](TokenBuilder::sign).
 ///
 /// ```
-/// # let jwt = jwt_runtime::Jwt::builder().secret([7u8; 32]).build()?;
+/// # let jwt = axum_jwt_guard_runtime::Jwt::builder().secret([7u8; 32]).build()?;
 /// let token = jwt
 ///     .access_token("alice")
 ///     .role("USER")

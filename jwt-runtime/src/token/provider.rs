@@ -42,10 +42,10 @@ pub enum ClaimProfile {
     /// roles at [`roles_claim`](IdentityProvider::roles_claim).
     #[default]
     Oidc,
-    /// Another axum-jwt service's tokens (read through its published JWKS): the `type` claim
+    /// Another axum-jwt-guard service's tokens (read through its published JWKS): the `type` claim
     /// (access tokens only), the `scopes` array, `role`, `fresh`, private claims under
     /// [`private_claim_prefix`](IdentityProvider::private_claim_prefix).
-    AxumJwt,
+    AxumJwtGuard,
     /// sanic-jwt 1.8 tokens: the identity in `user_id` (an integer or a string), the
     /// `scopes` list (`null` items skipped, as sanic-jwt does), no type claim and no `jti`.
     SanicJwt,
@@ -60,7 +60,7 @@ impl ClaimProfile {
     pub(crate) fn shape(self) -> Shape {
         match self {
             ClaimProfile::Oidc => Shape::Provider,
-            ClaimProfile::AxumJwt => Shape::Own,
+            ClaimProfile::AxumJwtGuard => Shape::Own,
             ClaimProfile::SanicJwt => Shape::SanicJwt,
             ClaimProfile::SanicJwtExtended => Shape::SanicJwtExtended,
         }
@@ -129,7 +129,7 @@ impl Default for RefreshPolicy {
 /// string); the identity from `sub` (or [`identity_claim`](IdentityProvider::identity_claim));
 /// roles from the JSON pointer of [`roles_claim`](IdentityProvider::roles_claim). A token
 /// whose `typ` is not `at+jwt` and that carries `nonce` or `at_hash` is an ID token, never
-/// accepted. Other [profiles](IdentityProvider::profile) read another axum-jwt service's
+/// accepted. Other [profiles](IdentityProvider::profile) read another axum-jwt-guard service's
 /// tokens or a Python service's; from every source, only access tokens are accepted.
 /// `Token<C>` reads the source's own claims into a `#[derive(PrivateClaims)]` type, by their
 /// top-level names or under [`private_claim_prefix`](IdentityProvider::private_claim_prefix)
@@ -137,7 +137,7 @@ impl Default for RefreshPolicy {
 /// [`leeway`](IdentityProvider::leeway) is set.
 ///
 /// ```
-/// use jwt_runtime::{IdentityProvider, Jwt};
+/// use axum_jwt_guard_runtime::{IdentityProvider, Jwt};
 ///
 /// # let jwks = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/fixtures/jwks.json"))?;
 /// let jwt = Jwt::builder()
@@ -209,7 +209,7 @@ impl IdentityProvider {
     /// defaults to HS256; the secret must be as long as the hash output, as ours.
     ///
     /// ```
-    /// use jwt_runtime::{ClaimProfile, IdentityProvider, Jwt};
+    /// use axum_jwt_guard_runtime::{ClaimProfile, IdentityProvider, Jwt};
     ///
     /// let jwt = Jwt::builder()
     ///     .secret("our own secret, thirty-two bytes or more")
@@ -234,7 +234,7 @@ impl IdentityProvider {
     }
 
     /// The prefix of the private claims `Token<C>` reads (`{prefix}_{field}`), for the
-    /// [`AxumJwt`](ClaimProfile::AxumJwt) and
+    /// [`AxumJwtGuard`](ClaimProfile::AxumJwtGuard) and
     /// [`SanicJwtExtended`](ClaimProfile::SanicJwtExtended) profiles. Without it, private
     /// claims are read by their top-level names.
     pub fn private_claim_prefix(mut self, prefix: impl Into<String>) -> Self {

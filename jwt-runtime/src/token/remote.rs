@@ -342,7 +342,7 @@ impl RemoteKeys {
                 .connect_timeout(policy.fetch_timeout.min(Duration::from_secs(2)))
                 .timeout(policy.fetch_timeout)
                 .redirect(reqwest::redirect::Policy::none())
-                .user_agent(concat!("axum-jwt/", env!("CARGO_PKG_VERSION")))
+                .user_agent(concat!("axum-jwt-guard/", env!("CARGO_PKG_VERSION")))
                 .build()
                 .map_err(|e| invalid(format!("the HTTP client cannot be built: {e}")))?,
         };

@@ -3,7 +3,7 @@
 use axum::http::StatusCode;
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt::{ClaimWriter, ClaimsError, Jwt, PrivateClaims, Token};
+use axum_jwt_guard::{ClaimWriter, ClaimsError, Jwt, PrivateClaims, Token};
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::net::TcpListener;
@@ -88,7 +88,7 @@ struct Login {
 }
 
 async fn login(jwt: Jwt, Json(body): Json<Login>) -> Result<Json<Value>, (StatusCode, String)> {
-    let err = |e: axum_jwt::SignError| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
+    let err = |e: axum_jwt_guard::SignError| (StatusCode::INTERNAL_SERVER_ERROR, e.to_string());
     let access = jwt
         .access_token(&body.identity)
         .fresh(true)

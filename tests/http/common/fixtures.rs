@@ -2,7 +2,7 @@
 
 use std::time::{SystemTime, UNIX_EPOCH};
 
-use axum_jwt::Jwt;
+use axum_jwt_guard::Jwt;
 
 pub const SECRET: &str = "test-secret-of-at-least-32-bytes!!";
 pub const OTHER_SECRET: &str = "another-secret-of-32-bytes-or-more";

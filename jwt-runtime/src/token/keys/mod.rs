@@ -466,7 +466,7 @@ impl Keys {
             return Ok(());
         };
         let name = self.verifying.alg_name();
-        let probe = b"axum-jwt key pair self-test";
+        let probe = b"axum-jwt-guard key pair self-test";
         let signature = signing.sign(probe).map_err(|_| ConfigError::InvalidKey {
             alg: name,
             what: "private key",

@@ -1,4 +1,4 @@
-use axum_jwt::{fresh_jwt_required, refresh_jwt_required};
+use axum_jwt_guard::{fresh_jwt_required, refresh_jwt_required};
 
 #[refresh_jwt_required]
 #[fresh_jwt_required]

@@ -3,7 +3,7 @@
 use axum::extract::Json;
 use axum::routing::post;
 use axum::Router;
-use axum_jwt::{Token, fresh_jwt_required, scoped};
+use axum_jwt_guard::{Token, fresh_jwt_required, scoped};
 
 #[fresh_jwt_required]
 async fn change_password(token: Token, Json(_body): Json<serde_json::Value>) -> String {

@@ -1,4 +1,4 @@
-use axum_jwt::{jwt_optional, jwt_required};
+use axum_jwt_guard::{jwt_optional, jwt_required};
 
 #[jwt_optional]
 #[jwt_required]

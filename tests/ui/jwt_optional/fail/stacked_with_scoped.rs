@@ -1,4 +1,4 @@
-use axum_jwt::{jwt_optional, scoped};
+use axum_jwt_guard::{jwt_optional, scoped};
 
 #[scoped("admin")]
 #[jwt_optional]

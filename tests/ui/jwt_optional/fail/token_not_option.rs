@@ -1,4 +1,4 @@
-use axum_jwt::{Token, jwt_optional};
+use axum_jwt_guard::{Token, jwt_optional};
 
 #[jwt_optional]
 async fn handler(token: Token) -> String {

@@ -1,4 +1,4 @@
-use axum_jwt::jwt_optional;
+use axum_jwt_guard::jwt_optional;
 
 #[jwt_optional(allow = ["ADMIN"])]
 async fn handler() {}

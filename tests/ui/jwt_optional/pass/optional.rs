@@ -2,7 +2,7 @@
 
 use axum::routing::get;
 use axum::Router;
-use axum_jwt::{PrivateClaims, Token, jwt_optional};
+use axum_jwt_guard::{PrivateClaims, Token, jwt_optional};
 
 #[derive(PrivateClaims)]
 struct Profile {

@@ -1,4 +1,4 @@
-use axum_jwt::{Token, jwt_required};
+use axum_jwt_guard::{Token, jwt_required};
 
 struct Profile {
     user_id: u64,

@@ -1,4 +1,4 @@
-use axum_jwt::jwt_required;
+use axum_jwt_guard::jwt_required;
 
 #[jwt_required(allow = ["ADMIN", 42])]
 async fn handler() {}

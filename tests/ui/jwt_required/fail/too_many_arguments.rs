@@ -1,5 +1,5 @@
 use axum::http::{HeaderMap, Method, Uri, Version};
-use axum_jwt::jwt_required;
+use axum_jwt_guard::jwt_required;
 
 #[jwt_required]
 async fn handler(

@@ -1,4 +1,4 @@
-use axum_jwt::{Token, jwt_required};
+use axum_jwt_guard::{Token, jwt_required};
 
 #[jwt_required]
 async fn handler(first: Token, second: Token) -> String {

@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::IntoResponse;
 use axum::routing::{get, post};
 use axum::Router;
-use axum_jwt::{Jwt, PrivateClaims, Token, jwt_required};
+use axum_jwt_guard::{Jwt, PrivateClaims, Token, jwt_required};
 
 #[derive(PrivateClaims)]
 struct Profile {

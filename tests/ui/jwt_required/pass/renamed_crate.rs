@@ -1,6 +1,6 @@
 #![deny(warnings)]
 
-extern crate axum_jwt as my_jwt;
+extern crate axum_jwt_guard as my_jwt;
 
 use axum::routing::get;
 use axum::Router;

@@ -1,4 +1,4 @@
-use axum_jwt::PrivateClaims;
+use axum_jwt_guard::PrivateClaims;
 
 #[derive(PrivateClaims)]
 struct Profile {

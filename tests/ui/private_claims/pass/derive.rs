@@ -1,6 +1,6 @@
 #![deny(warnings)]
 
-use axum_jwt::{Jwt, PrivateClaims};
+use axum_jwt_guard::{Jwt, PrivateClaims};
 
 #[derive(PrivateClaims, Debug, PartialEq)]
 pub struct Profile {

@@ -1,4 +1,4 @@
-use axum_jwt::refresh_jwt_required;
+use axum_jwt_guard::refresh_jwt_required;
 
 #[refresh_jwt_required]
 #[refresh_jwt_required(allow = ["ADMIN"])]

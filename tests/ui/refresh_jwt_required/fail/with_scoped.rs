@@ -1,4 +1,4 @@
-use axum_jwt::{refresh_jwt_required, scoped};
+use axum_jwt_guard::{refresh_jwt_required, scoped};
 
 #[refresh_jwt_required]
 #[scoped("admin")]

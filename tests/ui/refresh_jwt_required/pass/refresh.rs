@@ -2,10 +2,10 @@
 
 use axum::routing::post;
 use axum::Router;
-use axum_jwt::{Jwt, Token, refresh_jwt_required};
+use axum_jwt_guard::{Jwt, Token, refresh_jwt_required};
 
 #[refresh_jwt_required]
-async fn refresh(jwt: Jwt, token: Token) -> Result<String, axum_jwt::SignError> {
+async fn refresh(jwt: Jwt, token: Token) -> Result<String, axum_jwt_guard::SignError> {
     jwt.access_token(token.identity()).sign()
 }
 

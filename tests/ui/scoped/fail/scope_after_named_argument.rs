@@ -1,4 +1,4 @@
-use axum_jwt::scoped;
+use axum_jwt_guard::scoped;
 
 #[scoped(require_all = false, "admin")]
 async fn handler() {}

@@ -2,7 +2,7 @@
 
 use axum::routing::get;
 use axum::Router;
-use axum_jwt::{Token, jwt_required, scoped};
+use axum_jwt_guard::{Token, jwt_required, scoped};
 
 #[scoped("admin")]
 async fn one() {}
