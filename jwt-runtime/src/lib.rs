@@ -37,13 +37,15 @@ pub use error::{AuthError, ConfigError};
 pub use handle::Jwt;
 pub use jsonwebtoken::Algorithm;
 pub use requirement::{Requirement, Roles};
+#[cfg(feature = "redis")]
+pub use revocation::{
+    DEFAULT_MAX_LOCAL_ENTRIES, DEFAULT_PROPAGATION_BOUND, RedisOptions, RedisStore,
+};
 pub use revocation::{
     DEFAULT_MAX_LOGINS_PER_IDENTITY, DEFAULT_REFRESH_GRACE, DEFAULT_REVOCATION_TIMEOUT,
     LoginBuilder, MemoryStore, NewLogin, RevocationStore, Rotation, StoreError, StoreFuture,
     TokenRef, TokenStatus,
 };
-#[cfg(feature = "redis")]
-pub use revocation::{RedisOptions, RedisStore};
 pub use scope::{RequiredScope, ScopeError, ScopeRule};
 pub use token::Token;
 pub use token::cache::DEFAULT_TOKEN_CACHE;

@@ -16,7 +16,8 @@
 //! `JWT_MAX_LOGINS_PER_IDENTITY` (default 200), `JWT_VERIFY_ONLY_SECRETS` /
 //! `JWT_VERIFY_ONLY_PUBLIC_KEY_FILES` (keys being rotated in or out), `REDIS_URL` (revocation
 //! in Redis; `REDIS_ALLOW_EVICTING_POLICY=1` accepts a Redis whose
-//! `maxmemory-policy` is not `noeviction`). With a public-key algorithm it publishes its keys
+//! `maxmemory-policy` is not `noeviction`; `REDIS_STRICT=1` asks Redis on every guarded request
+//! instead of answering from the local view). With a public-key algorithm it publishes its keys
 //! at `/.well-known/jwks.json` (and `/.well-known/openid-configuration` when `JWT_ISSUER` is
 //! a URL).
 //!
@@ -396,8 +397,13 @@ async fn with_redis(
     if std::env::var("REDIS_ALLOW_EVICTING_POLICY").as_deref() == Ok("1") {
         options = options.allow_evicting_policy();
     }
+    // REDIS_STRICT=1: one Redis round trip per guarded request instead of the local view.
+    let strict = std::env::var("REDIS_STRICT").as_deref() == Ok("1");
+    if strict {
+        options = options.strict();
+    }
     let store = options.connect(url).await?;
-    tracing::info!("revocation in Redis");
+    tracing::info!(strict, "revocation in Redis");
     Ok(builder.revocation_store(store))
 }
 

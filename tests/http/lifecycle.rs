@@ -227,7 +227,24 @@ async fn ten_thousand_refreshes_of_one_login_leave_one_key_in_redis() {
         .build()
         .unwrap();
     ten_thousand_refreshes(&jwt).await;
-    assert_eq!(redis_command(&redis.url(), &["DBSIZE"]).await, ":1\r\n");
+    // The login's hash holds one field; beside it only the log of changes (bounded by time,
+    // and gone after two minutes without a write) and its counter.
+    let keys = redis_command(&redis.url(), &["KEYS", "*"]).await;
+    let mut names: Vec<&str> = keys.lines().filter(|l| l.starts_with('{')).collect();
+    names.sort_unstable();
+    assert_eq!(
+        names,
+        [
+            "{axum-jwt-guard}:acct:0::alice",
+            "{axum-jwt-guard}:log",
+            "{axum-jwt-guard}:seq"
+        ]
+    );
+    let fields = redis_command(&redis.url(), &["HLEN", "{axum-jwt-guard}:acct:0::alice"]).await;
+    assert_eq!(fields, ":1\r\n");
+    let ttl = redis_command(&redis.url(), &["PTTL", "{axum-jwt-guard}:log"]).await;
+    let ttl: i64 = ttl.trim().trim_start_matches(':').parse().expect("a TTL");
+    assert!((1..=120_000).contains(&ttl), "{ttl}");
     redis.stop().await;
 }
 
@@ -337,7 +354,7 @@ async fn an_evicting_redis_never_lets_a_revoked_or_spent_token_through() {
     let (_, carol_current) = c.refresh_ok(&carol_spent).await;
     clock.advance(axum_jwt_guard::DEFAULT_REFRESH_GRACE);
     // Flood: logins of fresh identities until Redis has evicted carol's login.
-    let carol_key = "axum-jwt-guard:acct:0::carol";
+    let carol_key = "{axum-jwt-guard}:acct:0::carol";
     assert_eq!(redis_command(&url, &["EXISTS", carol_key]).await, ":1\r\n");
     let started = std::time::Instant::now();
     let mut logins = 0;

@@ -410,14 +410,15 @@ async fn redis_entries_carry_the_token_lifetime_as_ttl() {
     jwt.revoke(&jwt.verify_access::<()>(&raw).unwrap())
         .await
         .unwrap();
-    let keys = redis_command(&url, &["KEYS", &format!("{ns}:*")]).await;
+    // Every key starts with the hash tag `{namespace}` (one Redis Cluster slot).
+    let keys = redis_command(&url, &["KEYS", &format!("{{{ns}}}:jti:*")]).await;
     let key = keys
         .lines()
-        .find(|l| l.starts_with(&ns))
-        .expect("one key under the namespace")
+        .find(|l| l.starts_with(&format!("{{{ns}}}")))
+        .expect("one revoked token under the namespace")
         .to_owned();
     assert!(
-        key.starts_with(&format!("{ns}:jti:17:https://auth.test:")),
+        key.starts_with(&format!("{{{ns}}}:jti:17:https://auth.test:")),
         "{key}"
     );
     let ttl: i64 = redis_command(&url, &["TTL", &key])
@@ -438,7 +439,7 @@ async fn redis_entries_carry_the_token_lifetime_as_ttl() {
         .unwrap();
     let short = jwt.verify_access::<()>(&short).unwrap();
     jwt.revoke(&short).await.unwrap();
-    let key = format!("{ns}:jti:17:https://auth.test:{}", short.jti());
+    let key = format!("{{{ns}}}:jti:17:https://auth.test:{}", short.jti());
     // Its TTL ends with the token (exp + leeway 0 + 1 s): Redis forgets it by itself.
     let ttl = redis_command(&url, &["TTL", &key]).await;
     assert!(matches!(ttl.trim(), ":1" | ":2"), "{ttl}");
@@ -462,6 +463,12 @@ async fn two_instances_share_revocations_through_redis() {
     assert_eq!(b.s.get_bearer("/protected", &access).await.status, 200);
     let r = a.post_bearer("/revoke", &access, json!({})).await;
     assert_eq!(r.status, 200);
+    // On A at once (its write waits for its own view); on B within the propagation bound,
+    // whatever B's view is doing: after it, B's view holds the revocation or B asks Redis.
+    a.s.get_bearer("/protected", &access)
+        .await
+        .assert_invalid_token("revoked");
+    tokio::time::sleep(axum_jwt_guard::DEFAULT_PROPAGATION_BOUND).await;
     b.s.get_bearer("/protected", &access)
         .await
         .assert_invalid_token("revoked");
@@ -506,6 +513,9 @@ async fn redis_down_fails_closed_and_recovers_without_restart() {
     assert_eq!(a.s.get_bearer("/protected", &access).await.status, 200);
 
     redis.stop().await;
+    // Nothing can be revoked while Redis is down, so the local view may answer for what is
+    // left of its lease (the propagation bound); after it, every request asks Redis.
+    tokio::time::sleep(axum_jwt_guard::DEFAULT_PROPAGATION_BOUND).await;
     for _ in 0..5 {
         let r = a.s.get_bearer("/protected", &access).await;
         assert_eq!(r.status, 503, "never a pass while Redis is down: {r:?}");
@@ -625,5 +635,278 @@ async fn revocations_race_two_thousand_requests() {
         assert_eq!(accepted_after_revocation, 0, "{store:?}");
         let refused = all.iter().filter(|(_, _, s)| *s == 401).count();
         assert!(refused > 0, "{store:?}: the race saw no revocation at all");
+    }
+}
+
+/// `RedisStore`'s local view: guarded requests answered without a round trip, revocations
+/// seen by every instance within the propagation bound, and a fallback to Redis (so a 503
+/// when Redis cannot answer) whenever an instance cannot be sure its view is current: real
+/// Redis faults, each on a Redis of the test's own, stopped by process id.
+#[cfg(feature = "redis")]
+mod view {
+    use super::*;
+    use axum_jwt_guard::{DEFAULT_PROPAGATION_BOUND, RedisStore};
+
+    async fn store(url: &str, ns: &str) -> RedisStore {
+        RedisStore::options()
+            .namespace(ns)
+            .connect(url)
+            .await
+            .expect("redis connects")
+    }
+
+    /// Waits (boundedly) until the store answers from its view.
+    async fn until_current(store: &RedisStore) {
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !store.view_is_current() {
+            assert!(Instant::now() < deadline, "the view never became current");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn jwt_with(store: RedisStore) -> Jwt {
+        builder()
+            .revocation_store(store)
+            .revocation_timeout(Duration::from_millis(300))
+            .build()
+            .expect("config")
+    }
+
+    /// Calls of one Redis command so far (`INFO commandstats`).
+    async fn calls(url: &str, command: &str) -> u64 {
+        let info = redis_command(url, &["INFO", "commandstats"]).await;
+        info.lines()
+            .find_map(|l| l.strip_prefix(&format!("cmdstat_{command}:calls=")))
+            .and_then(|rest| rest.split(',').next())
+            .and_then(|n| n.parse().ok())
+            .unwrap_or(0)
+    }
+
+    #[tokio::test]
+    async fn guarded_requests_make_no_round_trip_and_strict_mode_makes_one() {
+        let Some(url) = redis_url() else { return };
+        let ns = namespace();
+        let store = store(&url, &ns).await;
+        until_current(&store).await;
+        let a = App {
+            s: serve_router(app(&jwt_with(store))).await,
+        };
+        let (access, _) = a.login("alice").await;
+        let before = (calls(&url, "get").await, calls(&url, "hget").await);
+        for _ in 0..200 {
+            assert_eq!(a.s.get_bearer("/protected", &access).await.status, 200);
+        }
+        let after = (calls(&url, "get").await, calls(&url, "hget").await);
+        // Other tests share this Redis: far fewer than one call per request.
+        assert!(after.1 - before.1 < 50, "{before:?} -> {after:?}");
+
+        let strict = RedisStore::options()
+            .namespace(&ns)
+            .strict()
+            .connect(&url)
+            .await
+            .expect("connects");
+        assert!(!strict.view_is_current());
+        let b = App {
+            s: serve_router(app(&jwt_with(strict))).await,
+        };
+        let before = calls(&url, "hget").await;
+        for _ in 0..200 {
+            assert_eq!(b.s.get_bearer("/protected", &access).await.status, 200);
+        }
+        assert!(calls(&url, "hget").await - before >= 200);
+        // Both see a logout through either.
+        let r = b.post_bearer("/logout", &access, json!({})).await;
+        assert_eq!(r.status, 200);
+        tokio::time::sleep(DEFAULT_PROPAGATION_BOUND).await;
+        for s in [&a.s, &b.s] {
+            s.get_bearer("/protected", &access)
+                .await
+                .assert_invalid_token("revoked");
+        }
+    }
+
+    /// A new instance answers from Redis until its copy is done: a revoked token and an
+    /// ended login are refused by its very first request, however many keys it copies.
+    #[tokio::test]
+    async fn an_instance_that_starts_never_answers_from_an_empty_view() {
+        let Some(url) = redis_url() else { return };
+        let ns = namespace();
+        let a_jwt = jwt_with(store(&url, &ns).await);
+        let a = App {
+            s: serve_router(app(&a_jwt)).await,
+        };
+        // Enough keys that the copy takes a while.
+        for i in 0..300 {
+            let t = a_jwt.access_token(format!("u{i}")).sign().expect("signs");
+            a_jwt
+                .revoke(&a_jwt.verify_access::<()>(&t).expect("valid"))
+                .await
+                .expect("revoked");
+        }
+        let (access, _) = a.login("alice").await;
+        assert_eq!(
+            a.post_bearer("/logout", &access, json!({})).await.status,
+            200
+        );
+        let revoked = a_jwt.access_token("bob").sign().expect("signs");
+        a_jwt
+            .revoke(&a_jwt.verify_access::<()>(&revoked).expect("valid"))
+            .await
+            .expect("revoked");
+        for _ in 0..10 {
+            let b = App {
+                s: serve_router(app(&jwt_with(store(&url, &ns).await))).await,
+            };
+            b.s.get_bearer("/protected", &access)
+                .await
+                .assert_invalid_token("revoked");
+            b.s.get_bearer("/protected", &revoked)
+                .await
+                .assert_invalid_token("revoked");
+        }
+    }
+
+    /// `CLIENT KILL` of the connection that reads the log, and a numbering gap (an entry
+    /// this instance never saw): it copies again, and meanwhile asks Redis. Revocations made
+    /// in between are refused within the bound, and after the copy.
+    #[tokio::test]
+    async fn a_killed_reader_and_a_gap_in_the_log_copy_again() {
+        let Some(own) = OwnRedis::start(free_port(), &[]).await else {
+            return;
+        };
+        let url = own.url();
+        let ns = namespace();
+        let a_jwt = jwt_with(store(&url, &ns).await);
+        let b_store = store(&url, &ns).await;
+        until_current(&b_store).await;
+        let b_view = b_store.clone();
+        let a = App {
+            s: serve_router(app(&a_jwt)).await,
+        };
+        let b = App {
+            s: serve_router(app(&jwt_with(b_store))).await,
+        };
+        let mut logins = Vec::new();
+        for i in 0..4 {
+            logins.push(a.login(&format!("user{i}")).await.0);
+        }
+
+        // Kill every connection blocked on the log (both instances' readers).
+        let list = redis_command(&url, &["CLIENT", "LIST"]).await;
+        let readers: Vec<String> = list
+            .lines()
+            .filter(|l| l.contains("cmd=xread"))
+            .filter_map(|l| l.split(' ').find_map(|f| f.strip_prefix("id=")))
+            .map(str::to_owned)
+            .collect();
+        assert!(!readers.is_empty(), "{list}");
+        for id in &readers {
+            redis_command(&url, &["CLIENT", "KILL", "ID", id]).await;
+        }
+        assert_eq!(
+            a.post_bearer("/logout", &logins[0], json!({})).await.status,
+            200
+        );
+        tokio::time::sleep(DEFAULT_PROPAGATION_BOUND).await;
+        b.s.get_bearer("/protected", &logins[0])
+            .await
+            .assert_invalid_token("revoked");
+        until_current(&b_view).await;
+        b.s.get_bearer("/protected", &logins[0])
+            .await
+            .assert_invalid_token("revoked");
+        assert_eq!(b.s.get_bearer("/protected", &logins[1]).await.status, 200);
+
+        // A gap: a change this instance never saw. user2's login is deleted by hand (no log
+        // entry), and the counter moves past a number, as a trimmed log or a lost entry
+        // would leave it; the next entry shows the gap, and the copy made then holds the
+        // change.
+        let family = decode_part(&logins[2], 1)["jti"]
+            .as_str()
+            .and_then(|jti| jti.split('.').next())
+            .expect("a login's jti")
+            .to_owned();
+        let account = format!("{{{ns}}}:acct:17:https://auth.test:user2");
+        redis_command(&url, &["HDEL", &account, &family]).await;
+        redis_command(&url, &["INCR", &format!("{{{ns}}}:seq")]).await;
+        assert_eq!(b.s.get_bearer("/protected", &logins[2]).await.status, 200);
+        assert_eq!(
+            a.post_bearer("/logout", &logins[1], json!({})).await.status,
+            200
+        );
+        tokio::time::sleep(DEFAULT_PROPAGATION_BOUND).await;
+        until_current(&b_view).await;
+        for token in [&logins[1], &logins[2]] {
+            b.s.get_bearer("/protected", token)
+                .await
+                .assert_invalid_token("revoked");
+        }
+        assert_eq!(b.s.get_bearer("/protected", &logins[3]).await.status, 200);
+        own.stop().await;
+    }
+
+    /// `CLIENT PAUSE`: the log cannot be read, so after the bound the view stops answering;
+    /// Redis cannot answer either, so guarded requests fail closed (503), never a 200 from
+    /// the stale view. When the pause ends, the view is current again.
+    #[tokio::test]
+    async fn client_pause_fails_closed_and_recovers() {
+        let Some(own) = OwnRedis::start(free_port(), &[]).await else {
+            return;
+        };
+        let url = own.url();
+        let ns = namespace();
+        let b_store = store(&url, &ns).await;
+        until_current(&b_store).await;
+        let b_view = b_store.clone();
+        let b = App {
+            s: serve_router(app(&jwt_with(b_store))).await,
+        };
+        let (access, _) = b.login("alice").await;
+        assert_eq!(b.s.get_bearer("/protected", &access).await.status, 200);
+
+        redis_command(&url, &["CLIENT", "PAUSE", "1500", "ALL"]).await;
+        tokio::time::sleep(DEFAULT_PROPAGATION_BOUND).await;
+        assert!(!b_view.view_is_current());
+        let r = b.s.get_bearer("/protected", &access).await;
+        assert_eq!(
+            (r.status, r.reason()),
+            (503, "revocation_unavailable"),
+            "{r:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(1500)).await;
+        until_current(&b_view).await;
+        assert_eq!(b.s.get_bearer("/protected", &access).await.status, 200);
+        own.stop().await;
+    }
+
+    /// Stopped and restarted by process id: 503 while down, then the empty Redis's answer
+    /// (the login it lost is refused), from the view once it is current again.
+    #[tokio::test]
+    async fn a_restarted_redis_is_copied_again() {
+        let port = free_port();
+        let Some(own) = OwnRedis::start(port, &[]).await else {
+            return;
+        };
+        let ns = namespace();
+        let b_store = store(&own.url(), &ns).await;
+        until_current(&b_store).await;
+        let b_view = b_store.clone();
+        let b = App {
+            s: serve_router(app(&jwt_with(b_store))).await,
+        };
+        let (access, _) = b.login("alice").await;
+        own.stop().await;
+        tokio::time::sleep(DEFAULT_PROPAGATION_BOUND).await;
+        assert!(!b_view.view_is_current());
+        assert_eq!(b.s.get_bearer("/protected", &access).await.status, 503);
+        let own = OwnRedis::start(port, &[]).await.expect("restarts");
+        until_current(&b_view).await;
+        b.s.get_bearer("/protected", &access)
+            .await
+            .assert_invalid_token("revoked");
+        let (again, _) = b.login("alice").await;
+        assert_eq!(b.s.get_bearer("/protected", &again).await.status, 200);
+        own.stop().await;
     }
 }

@@ -26,12 +26,14 @@ mod lifecycle;
 mod memory;
 #[cfg(feature = "redis")]
 mod redis;
+#[cfg(feature = "redis")]
+mod replica;
 
 pub use lifecycle::LoginBuilder;
 pub(crate) use lifecycle::{Revocation, RevocationSettings, authorize, logout, refresh};
 pub use memory::MemoryStore;
 #[cfg(feature = "redis")]
-pub use redis::{RedisOptions, RedisStore};
+pub use redis::{DEFAULT_MAX_LOCAL_ENTRIES, DEFAULT_PROPAGATION_BOUND, RedisOptions, RedisStore};
 
 use crate::token::Token;
 use crate::token::claims::TokenKind;
@@ -128,7 +130,9 @@ pub struct NewLogin<'a> {
 }
 
 /// A revocation backend. Implementations must be safe to share between instances of a
-/// service: no cache that could let one instance accept a token another has revoked.
+/// service: a local copy may answer only within a known bound on how stale it can be (as
+/// `RedisStore`'s does), and must ask the shared store, or fail closed, when it cannot be
+/// sure of that bound.
 /// Every `until` is a Unix time (seconds) after which an entry may be forgotten (the tokens
 /// would be expired anyway); every `now_ms` is the handle's clock, in milliseconds.
 ///

@@ -1,12 +1,26 @@
 //! [`RedisStore`]: revocation shared by every instance of a service.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use redis::aio::{ConnectionManager, ConnectionManagerConfig};
 
+use super::replica::{Names, Replica, ReplicaSettings, View};
 use super::{
     NewLogin, Rotation, StoreError, StoreFuture, TokenRef, TokenStatus, generation_status,
 };
+
+/// Default bound on how long a revocation made through one instance can go unseen by
+/// another: see [`RedisOptions::propagation_bound`].
+pub const DEFAULT_PROPAGATION_BOUND: Duration = Duration::from_millis(100);
+
+/// Default limit of the local view: see [`RedisOptions::max_local_entries`].
+pub const DEFAULT_MAX_LOCAL_ENTRIES: usize = 2_000_000;
+
+/// How long the revocation log keeps an entry: an instance that falls further behind (a
+/// long network cut) copies the keys again. The log itself expires after twice that without
+/// a write, so an idle service holds no log at all.
+const LOG_RETENTION_MS: u64 = 60_000;
 
 /// Revocation in Redis, through a connection manager that reconnects by itself.
 ///
@@ -17,9 +31,22 @@ use super::{
 /// - Single revoked tokens and the "log out everywhere" instant of tokens minted outside a
 ///   login are keys of their own.
 ///
-/// Every key expires with the tokens it concerns. There is no in-process cache: a token
-/// revoked through one instance is refused by every other instance on its next request. When
-/// Redis cannot answer, guarded requests fail closed (503).
+/// Every key expires with the tokens it concerns. When Redis cannot answer, guarded requests
+/// fail closed (503).
+///
+/// **Checks without a round trip.** By default each instance keeps a local view of the keys,
+/// fed by a log the store's writes append to (a Redis stream), and answers guarded requests
+/// from it: a token revoked through one instance is refused by every other one within
+/// [`propagation_bound`](RedisOptions::propagation_bound) (100 ms), and in practice within a
+/// millisecond or two. While an instance cannot be sure its view is current (starting,
+/// reconnecting, Redis paused or down, the log trimmed past it), it asks Redis for every
+/// request and so fails closed when Redis cannot answer; it never answers from a stale or
+/// empty view. [`RedisOptions::strict`] asks Redis for every request always (one round trip
+/// per guarded request, no local memory). A write (a logout, a refresh) returns once this
+/// instance's own view holds it.
+///
+/// All keys share the hash tag `{namespace}`, so that every script's keys sit in one slot of
+/// a Redis Cluster.
 ///
 /// **Redis must not evict these keys.** At connect the store reads `maxmemory-policy` and
 /// refuses any policy but `noeviction` (every key here has a TTL, so `volatile-*` policies
@@ -30,12 +57,17 @@ use super::{
 pub struct RedisStore {
     connection: ConnectionManager,
     namespace: String,
+    /// `{namespace}`: the hash tag every key starts with.
+    tag: String,
+    /// The local view; `None` in strict mode.
+    replica: Option<Arc<Replica>>,
 }
 
 impl std::fmt::Debug for RedisStore {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RedisStore")
             .field("namespace", &self.namespace)
+            .field("strict", &self.replica.is_none())
             .finish_non_exhaustive()
     }
 }
@@ -45,6 +77,9 @@ impl std::fmt::Debug for RedisStore {
 pub struct RedisOptions {
     namespace: String,
     allow_evicting_policy: bool,
+    strict: bool,
+    propagation_bound: Duration,
+    max_local_entries: usize,
 }
 
 fn error(e: redis::RedisError) -> StoreError {
@@ -66,9 +101,35 @@ impl RedisOptions {
     /// Connects even when Redis's `maxmemory-policy` may evict keys. Only for a deployment
     /// whose Redis never reaches `maxmemory`: an evicted login is logged out (safe), but an
     /// evicted single revocation or "log out everywhere" instant un-revokes tokens minted
-    /// outside a login.
+    /// outside a login. Implies [`strict`](RedisOptions::strict): an eviction is not in the
+    /// log the local view follows.
     pub fn allow_evicting_policy(mut self) -> Self {
         self.allow_evicting_policy = true;
+        self
+    }
+
+    /// Asks Redis for every guarded request (one round trip each) instead of keeping a local
+    /// view: a revocation is seen by the next request on any instance, at the price of
+    /// Redis's latency on each (see the README's figures).
+    pub fn strict(mut self) -> Self {
+        self.strict = true;
+        self
+    }
+
+    /// The longest a revocation made through one instance can go unseen by another (default
+    /// 100 ms): the local view answers only while its last read of the log, sent less than
+    /// this long ago, came back. Shorter means more frequent reads of the log when idle (five
+    /// per bound) and more fallbacks to Redis on a busy machine.
+    pub fn propagation_bound(mut self, bound: Duration) -> Self {
+        self.propagation_bound = bound.max(Duration::from_millis(20));
+        self
+    }
+
+    /// The most entries (revoked tokens, live logins, "log out everywhere" instants) the
+    /// local view holds (default 2,000,000; about 170 bytes each, see the README); beyond
+    /// it, the instance asks Redis for every request until expiries bring it back under.
+    pub fn max_local_entries(mut self, entries: usize) -> Self {
+        self.max_local_entries = entries;
         self
     }
 
@@ -85,11 +146,43 @@ impl RedisOptions {
             .await
             .map_err(error)?;
         check_policy(&mut connection, self.allow_evicting_policy).await?;
-        Ok(RedisStore {
+        let tag = format!("{{{}}}", self.namespace);
+        // Evictions are not in the log: with a policy that may evict, only Redis knows.
+        let strict = self.strict || self.allow_evicting_policy;
+        let replica = (!strict).then(|| {
+            Arc::new(Replica::new(ReplicaSettings {
+                lease: self.propagation_bound,
+                max_entries: self.max_local_entries,
+            }))
+        });
+        let store = RedisStore {
             connection,
             namespace: self.namespace,
-        })
+            tag,
+            replica,
+        };
+        if let Some(replica) = &store.replica {
+            let names = Names {
+                log: store.log_key(),
+                seq: store.seq_key(),
+                pattern: format!("{}:*", glob_escape(&store.tag)),
+            };
+            super::replica::follow(client, names, replica);
+        }
+        Ok(store)
     }
+}
+
+/// `pattern` matching `text` literally in `SCAN MATCH`.
+fn glob_escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        if matches!(c, '*' | '?' | '[' | ']' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 /// Refuses a `maxmemory-policy` that can evict the store's keys, unless allowed.
@@ -150,17 +243,36 @@ impl RedisStore {
         RedisOptions {
             namespace: "axum-jwt-guard".to_owned(),
             allow_evicting_policy: false,
+            strict: false,
+            propagation_bound: DEFAULT_PROPAGATION_BOUND,
+            max_local_entries: DEFAULT_MAX_LOCAL_ENTRIES,
         }
     }
 
-    /// `{namespace}:{kind}:{len(iss)}:{iss}:{id}`: the issuer's length keeps issuers that
-    /// contain `:` (URLs) from colliding with ids.
-    fn key(&self, kind: &str, issuer: &str, id: &str) -> String {
-        format!("{}:{kind}:{}:{issuer}:{id}", self.namespace, issuer.len())
+    /// Whether this instance answers guarded requests from its local view now (`false` in
+    /// strict mode, and while the view is being copied or cannot be sure it is current): for
+    /// a readiness probe, or a test waiting for it.
+    pub fn view_is_current(&self) -> bool {
+        self.replica.as_ref().is_some_and(|r| r.is_current())
     }
 
-    /// `EVAL`s one of the scripts below (each starts with [`EXTEND`]). Sent whole each time:
-    /// they run on writes only (a login, a refresh, "log out everywhere").
+    /// `{namespace}:{kind}:{len(iss)}:{iss}:{id}`, the namespace in braces (a hash tag): the
+    /// issuer's length keeps issuers that contain `:` (URLs) from colliding with ids.
+    fn key(&self, kind: &str, issuer: &str, id: &str) -> String {
+        format!("{}:{kind}:{}:{issuer}:{id}", self.tag, issuer.len())
+    }
+
+    fn log_key(&self) -> String {
+        format!("{}:log", self.tag)
+    }
+
+    fn seq_key(&self) -> String {
+        format!("{}:seq", self.tag)
+    }
+
+    /// `EVAL`s one of the scripts below (each starts with [`PRELUDE`]), with the counter and
+    /// the log appended to `keys`. Sent whole each time: they run on writes only (a login, a
+    /// refresh, a logout).
     async fn eval<T: redis::FromRedisValue>(
         &self,
         body: &str,
@@ -168,12 +280,69 @@ impl RedisStore {
         args: &[String],
     ) -> Result<T, StoreError> {
         let mut cmd = redis::cmd("EVAL");
-        cmd.arg(format!("{EXTEND}{body}"))
-            .arg(keys.len())
+        cmd.arg(format!("{}{body}", prelude()))
+            .arg(keys.len() + 2)
             .arg(keys)
+            .arg(self.seq_key())
+            .arg(self.log_key())
             .arg(args);
         let mut conn = self.connection.clone();
         cmd.query_async(&mut conn).await.map_err(error)
+    }
+
+    /// After a write whose last log entry is `seq` (0: nothing written), waits until this
+    /// instance's view holds it, so that its next request sees the write.
+    async fn settle(&self, seq: u64) {
+        if let (Some(replica), true) = (&self.replica, seq > 0) {
+            replica.wait_applied(seq).await;
+        }
+    }
+
+    /// The status of `token` from the two values that decide it: its `jti` key, and its
+    /// login's field (a token of a login) or its identity's cut-off (a token minted outside
+    /// one). One rule for the answers of Redis and of the local view.
+    fn decide(
+        token: TokenRef<'_>,
+        jti: Option<&str>,
+        other: Option<&str>,
+        now_ms: u64,
+    ) -> TokenStatus {
+        match jti {
+            Some(v) if v.starts_with('u') => return TokenStatus::Used,
+            Some(_) => return TokenStatus::Revoked,
+            None => {}
+        }
+        if token.family.is_none() {
+            // A value we cannot read counts as "everything before the end of time".
+            let before = other.map(|v| {
+                v.split(' ')
+                    .next()
+                    .and_then(|b| b.parse::<u64>().ok())
+                    .unwrap_or(u64::MAX)
+            });
+            return match token.cut_off(before) {
+                true => TokenStatus::Revoked,
+                false => TokenStatus::Active,
+            };
+        }
+        match other.and_then(parse_login) {
+            Some(l) if l.until < now_ms / 1000 => TokenStatus::Revoked,
+            Some(l) if token.refresh => {
+                generation_status(token.generation, l.generation, l.grace_until_ms, now_ms)
+            }
+            Some(_) => TokenStatus::Active,
+            // Not held: ended, logged out everywhere, expired or evicted. Refused.
+            None => TokenStatus::Revoked,
+        }
+    }
+
+    fn status_in(&self, view: &View, token: TokenRef<'_>, now_ms: u64) -> TokenStatus {
+        let jti = view.text(&self.key("jti", token.issuer, token.jti));
+        let other = match token.family {
+            Some(family) => view.field(&self.key("acct", token.issuer, token.identity), family),
+            None => view.text(&self.key("cut", token.issuer, token.identity)),
+        };
+        Self::decide(token, jti, other, now_ms)
     }
 }
 
@@ -197,17 +366,48 @@ fn parse_login(value: &str) -> Option<LoginField> {
     })
 }
 
-/// Sets a key's expiry to `untl` (Unix seconds; `now_s` the caller's clock) unless it already
-/// lasts longer; a key without one gets it. Compared here rather than with `EXPIRE .. GT`, so
-/// that Redis 6 works too.
-const EXTEND: &str = r"
+/// The start of every write script. `extend` sets a key's expiry to `untl` (Unix seconds;
+/// `now_s` the caller's clock) unless it already lasts longer (compared here rather than with
+/// `EXPIRE .. GT`, for Redis 6). `publish` appends a key's whole new state to the log (the
+/// last key; the counter is the one before it), numbered, trimming entries older than the
+/// retention by Redis's clock, and returns the number. Needs Redis 6.2 (`XADD .. MINID`).
+fn prelude() -> String {
+    let log_ttl = 2 * LOG_RETENTION_MS;
+    format!(
+        r"
+local SEQ = KEYS[#KEYS - 1]
+local LOG = KEYS[#KEYS]
 local function extend(key, untl, now_s)
   local ttl = redis.call('TTL', key)
   if ttl == -1 or ttl < tonumber(untl) - tonumber(now_s) then
     redis.call('EXPIREAT', key, untl)
   end
 end
-";
+local function publish(key)
+  local n = redis.call('INCR', SEQ)
+  local t = redis.call('TIME')
+  local minid = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000) - {LOG_RETENTION_MS}
+  if minid < 0 then minid = 0 end
+  local args = {{'XADD', LOG, 'MINID', '~', string.format('%d', minid), '*',
+    'n', string.format('%d', n), 'k', key}}
+  local kind = redis.call('TYPE', key)['ok']
+  if kind == 'hash' then
+    table.insert(args, 't'); table.insert(args, 'h')
+    local fields = redis.call('HGETALL', key)
+    for i = 1, #fields do table.insert(args, fields[i]) end
+  elseif kind == 'string' then
+    table.insert(args, 't'); table.insert(args, 's'); table.insert(args, 'v')
+    table.insert(args, redis.call('GET', key))
+  else
+    table.insert(args, 't'); table.insert(args, 'd')
+  end
+  redis.call(unpack(args))
+  redis.call('PEXPIRE', LOG, {log_ttl})
+  return n
+end
+"
+    )
+}
 
 /// Records a login. KEYS: the identity's hash. ARGV: family, now_ms, until, max_logins,
 /// now (seconds). Expired logins go; the oldest beyond the allowance end.
@@ -229,46 +429,65 @@ for i = 1, #live - tonumber(ARGV[4]) + 1 do
 end
 redis.call('HSET', KEYS[1], ARGV[1], '0 0 ' .. ARGV[2] .. ' ' .. ARGV[3])
 extend(KEYS[1], ARGV[3], ARGV[5])
-return 1
+return publish(KEYS[1])
 ";
 
 /// Exchanges a refresh token: the same rule as `revocation::rotation`, atomically in Redis.
 /// KEYS: the identity's hash, the token's jti key. ARGV: family, presented generation (`-`
-/// for none), now_ms, grace_ms, until, now (seconds). Returns `{1, gen}` rotated, `{2, gen}`
-/// grace, `{3}` revoked, `{4}` reused (the login is ended).
+/// for none), now_ms, grace_ms, until, now (seconds). Returns `{1, gen, n}` rotated,
+/// `{2, gen, 0}` grace, `{3, 0, 0}` revoked, `{4, 0, n}` reused (the login is ended), `n` the
+/// log entry of the change.
 const ROTATE: &str = r"
-if redis.call('EXISTS', KEYS[2]) == 1 then return {3} end
+if redis.call('EXISTS', KEYS[2]) == 1 then return {3, 0, 0} end
 local value = redis.call('HGET', KEYS[1], ARGV[1])
-if not value then return {3} end
+if not value then return {3, 0, 0} end
 local gen, grace, created, untl = string.match(value, '^(%d+) (%d+) (%d+) (%d+)$')
-if not untl or tonumber(untl) < tonumber(ARGV[6]) then return {3} end
+if not untl or tonumber(untl) < tonumber(ARGV[6]) then return {3, 0, 0} end
 gen = tonumber(gen)
 local presented = tonumber(ARGV[2])
 local now = tonumber(ARGV[3])
-if presented == nil or presented > gen then return {3} end
+if presented == nil or presented > gen then return {3, 0, 0} end
 if presented == gen then
   local new_until = math.max(tonumber(untl), tonumber(ARGV[5]))
   redis.call('HSET', KEYS[1], ARGV[1], string.format('%d %d %s %d', gen + 1,
     now + tonumber(ARGV[4]), created, new_until))
   extend(KEYS[1], ARGV[5], ARGV[6])
-  return {1, gen + 1}
+  return {1, gen + 1, publish(KEYS[1])}
 end
-if presented + 1 == gen and now < tonumber(grace) then return {2, gen} end
+if presented + 1 == gen and now < tonumber(grace) then return {2, gen, 0} end
 redis.call('HDEL', KEYS[1], ARGV[1])
-return {4}
+return {4, 0, publish(KEYS[1])}
 ";
 
-/// "Log out everywhere". KEYS: the identity's hash, its cut-off key. ARGV: before_ms, ttl.
-/// Every login ends; the cut-off moves forward, never back, and keeps the longest TTL.
+/// Ends one login. KEYS: the identity's hash. ARGV: family. Returns the log entry.
+const END: &str = r"
+redis.call('HDEL', KEYS[1], ARGV[1])
+return publish(KEYS[1])
+";
+
+/// Revokes one token (`r`) or marks a refresh token spent (`u`, only if nothing is there
+/// yet). KEYS: the jti key. ARGV: `r` or `u`, ttl, until. Returns `{set, n}`.
+const MARK: &str = r"
+if ARGV[1] == 'u' and redis.call('EXISTS', KEYS[1]) == 1 then return {0, 0} end
+redis.call('SET', KEYS[1], ARGV[1] .. ' ' .. ARGV[3], 'EX', ARGV[2])
+return {1, publish(KEYS[1])}
+";
+
+/// "Log out everywhere". KEYS: the identity's hash, its cut-off key. ARGV: before_ms, ttl,
+/// until. Every login ends; the cut-off (`{before_ms} {until}`) moves forward, never back,
+/// and keeps the longest life. Returns the last log entry.
 const LOG_OUT_EVERYWHERE: &str = r"
 redis.call('DEL', KEYS[1])
-local old = tonumber(redis.call('GET', KEYS[2]) or '0')
-if tonumber(ARGV[1]) > old then
-  redis.call('SET', KEYS[2], ARGV[1], 'EX', ARGV[2])
-elseif redis.call('TTL', KEYS[2]) < tonumber(ARGV[2]) then
-  redis.call('EXPIRE', KEYS[2], ARGV[2])
-end
-return 1
+publish(KEYS[1])
+local current = redis.call('GET', KEYS[2]) or '0 0'
+local old, old_until = string.match(current, '^(%d+) ?(%d*)$')
+old = tonumber(old or '0')
+old_until = tonumber(old_until) or 0
+local before = math.max(tonumber(ARGV[1]), old)
+local untl = math.max(tonumber(ARGV[3]), old_until)
+local ttl = math.max(tonumber(ARGV[2]), redis.call('TTL', KEYS[2]))
+redis.call('SET', KEYS[2], string.format('%d %d', before, untl), 'EX', ttl)
+return publish(KEYS[2])
 ";
 
 impl super::RevocationStore for RedisStore {
@@ -289,47 +508,43 @@ impl super::RevocationStore for RedisStore {
             let mut conn = self.connection.clone();
             let (jti, other): (Option<String>, Option<String>) =
                 pipe.query_async(&mut conn).await.map_err(error)?;
-            match jti.as_deref() {
-                Some("u") => return Ok(TokenStatus::Used),
-                Some(_) => return Ok(TokenStatus::Revoked),
-                None => {}
-            }
-            if token.family.is_none() {
-                // A value we cannot read counts as "everything before the end of time".
-                let before = other.map(|v| v.parse::<u64>().unwrap_or(u64::MAX));
-                return Ok(match token.cut_off(before) {
-                    true => TokenStatus::Revoked,
-                    false => TokenStatus::Active,
-                });
-            }
-            let login = other.as_deref().and_then(parse_login);
-            Ok(match login {
-                Some(l) if l.until < now_ms / 1000 => TokenStatus::Revoked,
-                Some(l) if token.refresh => {
-                    generation_status(token.generation, l.generation, l.grace_until_ms, now_ms)
-                }
-                Some(_) => TokenStatus::Active,
-                // Not held: ended, logged out everywhere, expired or evicted. Refused.
-                None => TokenStatus::Revoked,
-            })
+            Ok(Self::decide(
+                token,
+                jti.as_deref(),
+                other.as_deref(),
+                now_ms,
+            ))
         })
+    }
+
+    fn status_now(
+        &self,
+        token: TokenRef<'_>,
+        now_ms: u64,
+    ) -> Option<Result<TokenStatus, StoreError>> {
+        let replica = self.replica.as_ref()?;
+        replica
+            .read(|view| self.status_in(view, token, now_ms))
+            .map(Ok)
     }
 
     fn begin<'a>(&'a self, login: NewLogin<'a>, now_ms: u64) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            self.eval::<i64>(
-                BEGIN,
-                &[self.key("acct", login.issuer, login.identity)],
-                &[
-                    login.family.to_owned(),
-                    now_ms.to_string(),
-                    login.until.to_string(),
-                    login.max_logins.to_string(),
-                    (now_ms / 1000).to_string(),
-                ],
-            )
-            .await
-            .map(drop)
+            let seq = self
+                .eval::<u64>(
+                    BEGIN,
+                    &[self.key("acct", login.issuer, login.identity)],
+                    &[
+                        login.family.to_owned(),
+                        now_ms.to_string(),
+                        login.until.to_string(),
+                        login.max_logins.to_string(),
+                        (now_ms / 1000).to_string(),
+                    ],
+                )
+                .await?;
+            self.settle(seq).await;
+            Ok(())
         })
     }
 
@@ -363,14 +578,16 @@ impl super::RevocationStore for RedisStore {
                     ],
                 )
                 .await?;
+            let seq = answer.get(2).copied().unwrap_or(0);
+            self.settle(seq).await;
             Ok(match answer.as_slice() {
-                [1, generation] => Rotation::Rotated {
+                [1, generation, _] => Rotation::Rotated {
                     generation: *generation,
                 },
-                [2, generation] => Rotation::Grace {
+                [2, generation, _] => Rotation::Grace {
                     generation: *generation,
                 },
-                [4] => Rotation::Reused,
+                [4, ..] => Rotation::Reused,
                 _ => Rotation::Revoked,
             })
         })
@@ -385,14 +602,15 @@ impl super::RevocationStore for RedisStore {
         _now_ms: u64,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            let mut conn = self.connection.clone();
-            redis::cmd("HDEL")
-                .arg(self.key("acct", issuer, identity))
-                .arg(family)
-                .query_async::<i64>(&mut conn)
-                .await
-                .map(drop)
-                .map_err(error)
+            let seq: u64 = self
+                .eval(
+                    END,
+                    &[self.key("acct", issuer, identity)],
+                    &[family.to_owned()],
+                )
+                .await?;
+            self.settle(seq).await;
+            Ok(())
         })
     }
 
@@ -403,17 +621,7 @@ impl super::RevocationStore for RedisStore {
         until: u64,
         now_ms: u64,
     ) -> StoreFuture<'a, ()> {
-        Box::pin(async move {
-            let mut conn = self.connection.clone();
-            redis::cmd("SET")
-                .arg(self.key("jti", issuer, jti))
-                .arg("r")
-                .arg("EX")
-                .arg(ttl(until, now_ms))
-                .query_async::<()>(&mut conn)
-                .await
-                .map_err(error)
-        })
+        Box::pin(async move { self.mark("r", issuer, jti, until, now_ms).await.map(drop) })
     }
 
     fn consume<'a>(
@@ -423,19 +631,7 @@ impl super::RevocationStore for RedisStore {
         until: u64,
         now_ms: u64,
     ) -> StoreFuture<'a, bool> {
-        Box::pin(async move {
-            let mut conn = self.connection.clone();
-            let set: Option<String> = redis::cmd("SET")
-                .arg(self.key("jti", issuer, jti))
-                .arg("u")
-                .arg("NX")
-                .arg("EX")
-                .arg(ttl(until, now_ms))
-                .query_async(&mut conn)
-                .await
-                .map_err(error)?;
-            Ok(set.is_some())
-        })
+        Box::pin(async move { self.mark("u", issuer, jti, until, now_ms).await })
     }
 
     fn revoke_identity<'a>(
@@ -447,16 +643,50 @@ impl super::RevocationStore for RedisStore {
         now_ms: u64,
     ) -> StoreFuture<'a, ()> {
         Box::pin(async move {
-            self.eval::<i64>(
-                LOG_OUT_EVERYWHERE,
-                &[
-                    self.key("acct", issuer, identity),
-                    self.key("cut", issuer, identity),
-                ],
-                &[before_ms.to_string(), ttl(until, now_ms).to_string()],
-            )
-            .await
-            .map(drop)
+            let seq: u64 = self
+                .eval(
+                    LOG_OUT_EVERYWHERE,
+                    &[
+                        self.key("acct", issuer, identity),
+                        self.key("cut", issuer, identity),
+                    ],
+                    &[
+                        before_ms.to_string(),
+                        ttl(until, now_ms).to_string(),
+                        until.to_string(),
+                    ],
+                )
+                .await?;
+            self.settle(seq).await;
+            Ok(())
         })
+    }
+}
+
+impl RedisStore {
+    /// Writes a token's `jti` key: `r` (revoked) always, `u` (spent) only when nothing is
+    /// there; `true` when written.
+    async fn mark(
+        &self,
+        mark: &str,
+        issuer: &str,
+        jti: &str,
+        until: u64,
+        now_ms: u64,
+    ) -> Result<bool, StoreError> {
+        let answer: Vec<u64> = self
+            .eval(
+                MARK,
+                &[self.key("jti", issuer, jti)],
+                &[
+                    mark.to_owned(),
+                    ttl(until, now_ms).to_string(),
+                    until.to_string(),
+                ],
+            )
+            .await?;
+        let seq = answer.get(1).copied().unwrap_or(0);
+        self.settle(seq).await;
+        Ok(answer.first() == Some(&1))
     }
 }

@@ -1,0 +1,564 @@
+//! The local view of a [`RedisStore`](super::RedisStore)'s keys, so that a guarded request is
+//! answered without a round trip to Redis.
+//!
+//! Every write of the store is a script that also appends the new state of each key it
+//! changed to a stream (`{ns}:log`, one entry per key: its whole state, or its deletion) and
+//! numbers the entry from a counter (`{ns}:seq`). Each instance keeps a copy of the keys:
+//!
+//! 1. it reads the counter and the stream's last id in one script, copies every key of the
+//!    namespace (`SCAN`), then reads the stream from that id on: whole-key states applied in
+//!    order converge on Redis's state, whatever the copy caught of the writes made meanwhile;
+//! 2. it then waits on the stream (`XREAD BLOCK`) on a connection of its own. An entry whose
+//!    number is not the next one (the stream was trimmed past it, Redis restarted) and any
+//!    connection error start over at 1.
+//!
+//! The view answers only while it is **current**: a read of the stream sent less than the
+//! lease ago (100 ms by default) came back. A revocation committed before that read was sent
+//! is in the view, so a token revoked on one instance is refused by every instance within the
+//! lease, or the instance is not current. Not current (starting, copying, reconnecting, Redis
+//! paused or down, the view over its size limit), the store asks Redis for every request, as
+//! in strict mode, and so fails closed when Redis cannot answer.
+//!
+//! Entries expire with the tokens they concern (each value carries its `until`), so the view
+//! holds what Redis holds: live logins and live revocations.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Arc, RwLock, Weak};
+use std::time::{Duration, Instant};
+
+use redis::aio::MultiplexedConnection;
+use redis::{AsyncConnectionConfig, Value};
+
+/// One key's state, as Redis holds it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Entry {
+    /// A string (`{value} {until}`).
+    Text(Box<str>),
+    /// A hash: field -> value (`... {until}` last).
+    Hash(HashMap<Box<str>, Box<str>>),
+}
+
+/// The copy of the namespace's keys.
+#[derive(Debug, Default)]
+pub(crate) struct View {
+    keys: HashMap<Box<str>, Entry>,
+    /// Strings plus hash fields: what the size limit counts.
+    entries: usize,
+}
+
+/// The `until` (Unix seconds) a value ends with; a value without one never expires here.
+fn until_of(value: &str) -> u64 {
+    value
+        .rsplit(' ')
+        .next()
+        .and_then(|u| u.parse().ok())
+        .unwrap_or(u64::MAX)
+}
+
+fn size(entry: &Entry) -> usize {
+    match entry {
+        Entry::Text(_) => 1,
+        Entry::Hash(fields) => fields.len(),
+    }
+}
+
+impl View {
+    /// Sets or removes `key`.
+    pub(crate) fn apply(&mut self, key: &str, entry: Option<Entry>) {
+        let old = match entry {
+            Some(Entry::Hash(fields)) if fields.is_empty() => self.keys.remove(key),
+            Some(entry) => {
+                self.entries += size(&entry);
+                self.keys.insert(key.into(), entry)
+            }
+            None => self.keys.remove(key),
+        };
+        if let Some(old) = old {
+            self.entries = self.entries.saturating_sub(size(&old));
+        }
+    }
+
+    /// A string's value.
+    pub(crate) fn text(&self, key: &str) -> Option<&str> {
+        match self.keys.get(key)? {
+            Entry::Text(v) => Some(v),
+            Entry::Hash(_) => None,
+        }
+    }
+
+    /// A hash field's value.
+    pub(crate) fn field(&self, key: &str, field: &str) -> Option<&str> {
+        match self.keys.get(key)? {
+            Entry::Hash(fields) => fields.get(field).map(|v| &**v),
+            Entry::Text(_) => None,
+        }
+    }
+
+    /// Forgets what ended before `now_s`: the tokens it concerns are expired.
+    pub(crate) fn prune(&mut self, now_s: u64) {
+        let mut removed = 0;
+        self.keys.retain(|_, entry| match entry {
+            Entry::Text(v) => {
+                let keep = until_of(v) >= now_s;
+                removed += usize::from(!keep);
+                keep
+            }
+            Entry::Hash(fields) => {
+                let before = fields.len();
+                fields.retain(|_, v| until_of(v) >= now_s);
+                removed += before - fields.len();
+                !fields.is_empty()
+            }
+        });
+        self.entries = self.entries.saturating_sub(removed);
+    }
+
+    /// Strings plus hash fields held.
+    pub(crate) fn entries(&self) -> usize {
+        self.entries
+    }
+}
+
+/// How the view is kept.
+#[derive(Debug, Clone)]
+pub(crate) struct ReplicaSettings {
+    /// The longest a view answers after its last read of the stream was sent.
+    pub(crate) lease: Duration,
+    /// The most strings and hash fields held; beyond it the store asks Redis.
+    pub(crate) max_entries: usize,
+}
+
+/// The view and whether it may answer.
+#[derive(Debug)]
+pub(crate) struct Replica {
+    view: RwLock<View>,
+    /// Start of the process's monotonic clock, for the lease.
+    epoch: Instant,
+    /// Monotonic milliseconds (since `epoch`) until which the view is current; 0: not.
+    current_until: AtomicU64,
+    /// The number of the last stream entry applied.
+    applied: AtomicU64,
+    /// Set while the view is over its size limit.
+    over_limit: AtomicBool,
+    settings: ReplicaSettings,
+    applied_changed: tokio::sync::Notify,
+    /// A write waits for its entry: the follower reads the log now instead of after its pause.
+    wake: tokio::sync::Notify,
+}
+
+impl Replica {
+    pub(crate) fn new(settings: ReplicaSettings) -> Self {
+        Replica {
+            view: RwLock::new(View::default()),
+            epoch: Instant::now(),
+            current_until: AtomicU64::new(0),
+            applied: AtomicU64::new(0),
+            over_limit: AtomicBool::new(false),
+            settings,
+            applied_changed: tokio::sync::Notify::new(),
+            wake: tokio::sync::Notify::new(),
+        }
+    }
+
+    fn mono_ms(&self, at: Instant) -> u64 {
+        u64::try_from(at.duration_since(self.epoch).as_millis()).unwrap_or(u64::MAX)
+    }
+
+    /// Runs `f` on the view if it is current, `None` otherwise (ask Redis).
+    pub(crate) fn read<T>(&self, f: impl FnOnce(&View) -> T) -> Option<T> {
+        let until = self.current_until.load(Ordering::Acquire);
+        if until == 0 || self.mono_ms(Instant::now()) >= until {
+            return None;
+        }
+        let view = self.view.read().ok()?;
+        let answer = f(&view);
+        // Checked again after the read: a lease that ran out meanwhile does not answer.
+        (self.mono_ms(Instant::now()) < self.current_until.load(Ordering::Acquire))
+            .then_some(answer)
+    }
+
+    /// Whether the view answers now.
+    pub(crate) fn is_current(&self) -> bool {
+        self.read(|_| ()).is_some()
+    }
+
+    fn invalidate(&self) {
+        self.current_until.store(0, Ordering::Release);
+    }
+
+    /// Waits (at most the lease) until the entry `seq` is applied, so that a write is seen
+    /// by the next request on this instance; otherwise the view stops answering until it has
+    /// read the stream again.
+    pub(crate) async fn wait_applied(&self, seq: u64) {
+        let deadline = tokio::time::Instant::now() + self.settings.lease;
+        self.wake.notify_one();
+        loop {
+            let notified = self.applied_changed.notified();
+            if self.applied.load(Ordering::Acquire) >= seq {
+                return;
+            }
+            if tokio::time::timeout_at(deadline, notified).await.is_err() {
+                if self.applied.load(Ordering::Acquire) < seq {
+                    self.invalidate();
+                }
+                return;
+            }
+        }
+    }
+
+    /// Entries held (for the memory report).
+    pub(crate) fn entries(&self) -> usize {
+        self.view.read().map(|v| v.entries()).unwrap_or(0)
+    }
+}
+
+/// The keys the follower reads.
+#[derive(Debug, Clone)]
+pub(crate) struct Names {
+    pub(crate) log: String,
+    pub(crate) seq: String,
+    /// `SCAN MATCH` pattern of the namespace's keys.
+    pub(crate) pattern: String,
+}
+
+/// Reads the counter and the stream's last id at one instant.
+const SNAPSHOT: &str = r"
+local seq = redis.call('GET', KEYS[1]) or '0'
+local last = redis.call('XREVRANGE', KEYS[2], '+', '-', 'COUNT', 1)
+local id = '0-0'
+if #last > 0 then id = last[1][1] end
+return {seq, id}
+";
+
+/// How long the follower waits between two reads of an idle log: a fifth of the lease, so
+/// that a read or two may be slow without the view going stale. (Not `XREAD BLOCK`: Redis
+/// times blocked clients out on its `hz` tick, 100 ms by default, too coarse to renew a
+/// 100 ms lease.)
+fn poll_of(lease: Duration) -> Duration {
+    (lease / 5).max(Duration::from_millis(2))
+}
+
+/// Starts the task that keeps `replica` current; it ends when the replica is dropped.
+pub(crate) fn follow(client: redis::Client, names: Names, replica: &Arc<Replica>) {
+    let weak = Arc::downgrade(replica);
+    tokio::spawn(async move {
+        let mut backoff = Duration::from_millis(50);
+        loop {
+            let Some(replica) = weak.upgrade() else {
+                return;
+            };
+            replica.invalidate();
+            let lease = replica.settings.lease;
+            drop(replica);
+            let config = AsyncConnectionConfig::new()
+                .set_connection_timeout(Some(Duration::from_secs(2)))
+                .set_response_timeout(Some(lease.max(Duration::from_secs(2))));
+            let outcome = match client
+                .get_multiplexed_async_connection_with_config(&config)
+                .await
+            {
+                Ok(conn) => run(conn, &names, &weak).await,
+                Err(e) => Err(e),
+            };
+            match outcome {
+                Ok(Stop::Dropped) => return,
+                Ok(Stop::Resync) => backoff = Duration::from_millis(50),
+                Err(e) => {
+                    warn(
+                        "the revocation view lost Redis; asking Redis per request",
+                        &e,
+                    );
+                    tokio::time::sleep(backoff).await;
+                    backoff = (backoff * 2).min(Duration::from_secs(2));
+                }
+            }
+        }
+    });
+}
+
+enum Stop {
+    /// The store is gone.
+    Dropped,
+    /// A gap or a size overflow: copy again.
+    Resync,
+}
+
+/// Copies the keys, then follows the stream until something goes wrong.
+async fn run(
+    mut conn: MultiplexedConnection,
+    names: &Names,
+    weak: &Weak<Replica>,
+) -> Result<Stop, redis::RedisError> {
+    // 1. The counter and the stream's position, then every key.
+    let (seq, mut last_id): (String, String) = redis::cmd("EVAL")
+        .arg(SNAPSHOT)
+        .arg(2)
+        .arg(&names.seq)
+        .arg(&names.log)
+        .query_async(&mut conn)
+        .await?;
+    let mut last_seq: u64 = seq.parse().unwrap_or(0);
+    let mut view = View::default();
+    let mut cursor: u64 = 0;
+    loop {
+        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
+            .arg(cursor)
+            .arg("MATCH")
+            .arg(&names.pattern)
+            .arg("COUNT")
+            .arg(1000)
+            .query_async(&mut conn)
+            .await?;
+        let keys: Vec<String> = keys
+            .into_iter()
+            .filter(|k| *k != names.log && *k != names.seq)
+            .collect();
+        if !keys.is_empty() {
+            let mut pipe = redis::pipe();
+            for key in &keys {
+                pipe.cmd("TYPE").arg(key);
+            }
+            let types: Vec<String> = pipe.query_async(&mut conn).await?;
+            let mut pipe = redis::pipe();
+            for (key, kind) in keys.iter().zip(&types) {
+                match kind.as_str() {
+                    "hash" => pipe.cmd("HGETALL").arg(key),
+                    _ => pipe.cmd("GET").arg(key),
+                };
+            }
+            let values: Vec<Value> = pipe.query_async(&mut conn).await?;
+            for ((key, kind), value) in keys.iter().zip(&types).zip(values) {
+                view.apply(key, entry_of(kind, value));
+            }
+        }
+        if next == 0 {
+            break;
+        }
+        cursor = next;
+    }
+    let Some(replica) = weak.upgrade() else {
+        return Ok(Stop::Dropped);
+    };
+    let settings = replica.settings.clone();
+    {
+        let mut current = replica.view.write().unwrap_or_else(|e| e.into_inner());
+        *current = view;
+    }
+    replica.applied.store(last_seq, Ordering::Release);
+    replica.applied_changed.notify_waiters();
+    drop(replica);
+
+    // 2. The stream from there on.
+    let poll = poll_of(settings.lease);
+    let mut last_prune = Instant::now();
+    loop {
+        let sent = Instant::now();
+        let answer: Value = redis::cmd("XREAD")
+            .arg("COUNT")
+            .arg(512)
+            .arg("STREAMS")
+            .arg(&names.log)
+            .arg(&last_id)
+            .query_async(&mut conn)
+            .await?;
+        let Some(replica) = weak.upgrade() else {
+            return Ok(Stop::Dropped);
+        };
+        let entries = stream_entries(answer);
+        let idle = entries.is_empty();
+        if !entries.is_empty() {
+            let mut view = replica.view.write().unwrap_or_else(|e| e.into_inner());
+            for (id, number, key, entry) in entries {
+                if number != last_seq + 1 {
+                    drop(view);
+                    replica.invalidate();
+                    tracing::info!(
+                        target: crate::observe::TARGET,
+                        expected = last_seq + 1,
+                        got = number,
+                        "revocation log has a gap (trimmed, or Redis restarted): copying again"
+                    );
+                    return Ok(Stop::Resync);
+                }
+                view.apply(&key, entry);
+                last_seq = number;
+                last_id = id;
+            }
+        }
+        replica.applied.store(last_seq, Ordering::Release);
+        replica.applied_changed.notify_waiters();
+        let now = Instant::now();
+        if now.duration_since(last_prune) >= Duration::from_secs(1) {
+            let now_s = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            let mut view = replica.view.write().unwrap_or_else(|e| e.into_inner());
+            view.prune(now_s);
+            last_prune = now;
+        }
+        let over = replica.entries() > settings.max_entries;
+        if over != replica.over_limit.swap(over, Ordering::AcqRel) && over {
+            warn(
+                "the revocation view is over its size limit; asking Redis per request",
+                &settings.max_entries,
+            );
+        }
+        if over {
+            replica.invalidate();
+        } else {
+            let until = replica.mono_ms(sent) + ms(settings.lease);
+            replica.current_until.store(until, Ordering::Release);
+        }
+        if idle {
+            // Until the pause is over or a write of this instance waits for its entry.
+            let _ = tokio::time::timeout(poll, replica.wake.notified()).await;
+        }
+    }
+}
+
+static WARNINGS: crate::observe::RateLimit = crate::observe::RateLimit::new();
+
+/// A WARN event, at most one a second.
+fn warn(message: &'static str, detail: &dyn std::fmt::Display) {
+    if let Some(held_back) = WARNINGS.allow() {
+        tracing::warn!(target: crate::observe::TARGET, %detail, held_back, "{message}");
+    }
+}
+
+fn ms(d: Duration) -> u64 {
+    u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
+}
+
+/// A key's state from `TYPE` and `GET`/`HGETALL` answers; `None` for a key that is gone.
+fn entry_of(kind: &str, value: Value) -> Option<Entry> {
+    match (kind, value) {
+        ("hash", value) => {
+            let pairs: Vec<(String, String)> = redis::from_redis_value(value).ok()?;
+            Some(Entry::Hash(
+                pairs
+                    .into_iter()
+                    .map(|(f, v)| (f.into_boxed_str(), v.into_boxed_str()))
+                    .collect(),
+            ))
+        }
+        ("string", value) => {
+            let text: String = redis::from_redis_value(value).ok()?;
+            Some(Entry::Text(text.into_boxed_str()))
+        }
+        _ => None,
+    }
+}
+
+/// The entries of an `XREAD` answer: `(id, number, key, state)`. An entry is
+/// `n <number> k <key> t s|h|d` then `v <value>` (string) or the hash's field/value pairs.
+/// Entries that cannot be read count as a gap (number 0).
+fn stream_entries(answer: Value) -> Vec<(String, u64, String, Option<Entry>)> {
+    type Streams = Vec<(String, Vec<(String, Vec<String>)>)>;
+    let Ok(streams) = redis::from_redis_value::<Option<Streams>>(answer) else {
+        return vec![(String::new(), 0, String::new(), None)];
+    };
+    let mut out = Vec::new();
+    for (_, entries) in streams.into_iter().flatten() {
+        for (id, fields) in entries {
+            out.push(match parse_entry(&fields) {
+                Some((number, key, state)) => (id, number, key, state),
+                None => (id, 0, String::new(), None),
+            });
+        }
+    }
+    out
+}
+
+fn parse_entry(fields: &[String]) -> Option<(u64, String, Option<Entry>)> {
+    let [n, number, k, key, t, kind, rest @ ..] = fields else {
+        return None;
+    };
+    if n != "n" || k != "k" || t != "t" {
+        return None;
+    }
+    let number = number.parse().ok()?;
+    let state = match (kind.as_str(), rest) {
+        ("d", []) => None,
+        ("s", [v, value]) if v == "v" => Some(Entry::Text(value.as_str().into())),
+        ("h", pairs) if pairs.len() % 2 == 0 => Some(Entry::Hash(
+            pairs
+                .chunks_exact(2)
+                .map(|p| (p[0].as_str().into(), p[1].as_str().into()))
+                .collect(),
+        )),
+        _ => return None,
+    };
+    Some((number, key.clone(), state))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn strings(items: &[&str]) -> Vec<String> {
+        items.iter().map(|s| (*s).to_owned()).collect()
+    }
+
+    #[test]
+    fn entries_are_read_positionally() {
+        assert_eq!(
+            parse_entry(&strings(&[
+                "n",
+                "7",
+                "k",
+                "ns:jti:0::a",
+                "t",
+                "s",
+                "v",
+                "r 99"
+            ])),
+            Some((7, "ns:jti:0::a".into(), Some(Entry::Text("r 99".into()))))
+        );
+        assert_eq!(
+            parse_entry(&strings(&["n", "8", "k", "ns:acct", "t", "d"])),
+            Some((8, "ns:acct".into(), None))
+        );
+        // A hash field may be called anything, "n" and "k" included.
+        let Some((9, _, Some(Entry::Hash(fields)))) = parse_entry(&strings(&[
+            "n", "9", "k", "ns:acct", "t", "h", "n", "0 0 1 5", "k", "1 0 2 6",
+        ])) else {
+            panic!("a hash entry");
+        };
+        assert_eq!(fields.len(), 2);
+        for bad in [
+            &["n", "x", "k", "a", "t", "d"][..],
+            &["k", "1", "n", "a", "t", "d"],
+            &["n", "1", "k", "a", "t", "s"],
+            &["n", "1", "k", "a", "t", "h", "odd"],
+            &["n", "1", "k", "a", "t", "q"],
+        ] {
+            assert_eq!(parse_entry(&strings(bad)), None, "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn the_view_counts_and_prunes_what_expired() {
+        let mut view = View::default();
+        view.apply("a", Some(Entry::Text("r 100".into())));
+        view.apply("b", Some(Entry::Text("r 200".into())));
+        let fields = [("f1", "0 0 1 100"), ("f2", "0 0 1 300")]
+            .into_iter()
+            .map(|(f, v)| (f.into(), v.into()))
+            .collect();
+        view.apply("h", Some(Entry::Hash(fields)));
+        assert_eq!(view.entries(), 4);
+        view.apply("a", Some(Entry::Text("r 150".into())));
+        assert_eq!(view.entries(), 4);
+        view.prune(160);
+        assert_eq!(view.text("a"), None);
+        assert_eq!(view.text("b"), Some("r 200"));
+        assert_eq!(view.field("h", "f1"), None);
+        assert_eq!(view.field("h", "f2"), Some("0 0 1 300"));
+        assert_eq!(view.entries(), 2);
+        view.apply("h", None);
+        view.apply("b", Some(Entry::Hash(HashMap::new())));
+        assert_eq!(view.entries(), 0);
+        assert_eq!(view.text("b"), None);
+    }
+}
