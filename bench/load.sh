@@ -23,11 +23,17 @@
 # Usage: bench/load.sh [ROUNDS] (default 3). Request logging is off (RUST_LOG=warn) so the
 # figures measure authentication, not the terminal.
 #
+# LOAD_MODE=redis compares the revocation stores (bench/revocation_load.sh).
 # LOAD_MODE=oidc runs the same routes with the quickstart as a resource server: a real
 # OpenID provider (tests/oidc/provider.mjs, panva's oidc-provider; `scripts/test` installs
 # it) on loopback, keys by discovery, RS256 access tokens by the client-credentials grant.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# LOAD_MODE=redis: the revocation stores compared (memory, Redis with the local view, Redis
+# strict), in bench/revocation_load.sh.
+if [ "${LOAD_MODE:-}" = redis ]; then
+    exec bash bench/revocation_load.sh "$@"
+fi
 rounds=${1:-3}
 duration=${LOAD_DURATION:-10s}  # per run; LOAD_DURATION=2s for a quick check
 connections=64

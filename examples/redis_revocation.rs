@@ -2,13 +2,14 @@
 //! `REDIS_URL=redis://127.0.0.1:6379/ cargo run --example redis_revocation --features redis`.
 //!
 //! Two routers with two `Jwt` handles (two instances of one service behind a load balancer)
-//! share one Redis. A token revoked through instance A is refused by instance B on its next
-//! request, and by a freshly started instance C. The program checks each step and exits with
-//! an error if one fails.
+//! share one Redis. A token revoked through instance A is refused by A at once, by instance B
+//! within the propagation bound (100 ms; B answers from its local view of Redis, without a
+//! round trip per request), and by a freshly started instance C. The program checks each step
+//! and exits with an error if one fails.
 
 use axum::routing::{get, post};
 use axum::{Json, Router};
-use axum_jwt_guard::{Jwt, RedisStore, Token, jwt_required};
+use axum_jwt_guard::{DEFAULT_PROPAGATION_BOUND, Jwt, RedisStore, Token, jwt_required};
 use serde_json::{Value, json};
 
 #[jwt_required]
@@ -89,7 +90,12 @@ async fn main() -> Result<(), Box<dyn std::error::Error>> {
         status("POST", &format!("{a}/logout"), &token).await? == 200,
     )?;
     check(
-        "B refuses it on the next request",
+        "A refuses it on the next request",
+        status("GET", &format!("{a}/protected"), &token).await? == 401,
+    )?;
+    tokio::time::sleep(DEFAULT_PROPAGATION_BOUND).await;
+    check(
+        "B refuses it within the propagation bound",
         status("GET", &format!("{b}/protected"), &token).await? == 401,
     )?;
     let (_, c) = instance(&secret, &url).await?;

@@ -86,5 +86,5 @@ fn redis_revocation_example_checks_every_step() {
         "{stdout}{}",
         String::from_utf8_lossy(&out.stderr)
     );
-    assert_eq!(stdout.matches("ok   ").count(), 4, "{stdout}");
+    assert_eq!(stdout.matches("ok   ").count(), 5, "{stdout}");
 }

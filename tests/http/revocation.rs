@@ -726,6 +726,31 @@ mod view {
         }
     }
 
+    /// A login or a refresh made on one instance works on another at once: the view answers
+    /// only passes, and asks Redis before refusing (it may not hold the new login yet).
+    #[tokio::test]
+    async fn a_login_on_one_instance_works_on_another_at_once() {
+        let Some(url) = redis_url() else { return };
+        let ns = namespace();
+        let (a_store, b_store) = (store(&url, &ns).await, store(&url, &ns).await);
+        until_current(&a_store).await;
+        until_current(&b_store).await;
+        let a = App {
+            s: serve_router(app(&jwt_with(a_store))).await,
+        };
+        let b = App {
+            s: serve_router(app(&jwt_with(b_store))).await,
+        };
+        for i in 0..20 {
+            let (access, refresh) = a.login(&format!("user{i}")).await;
+            assert_eq!(b.s.get_bearer("/protected", &access).await.status, 200);
+            let r = a.refresh(&refresh).await;
+            assert_eq!(r.status, 200);
+            let newer = r.body["refresh_token"].as_str().expect("a refresh token");
+            assert_eq!(b.refresh(newer).await.status, 200, "round {i}");
+        }
+    }
+
     /// A new instance answers from Redis until its copy is done: a revoked token and an
     /// ended login are refused by its very first request, however many keys it copies.
     #[tokio::test]

@@ -522,9 +522,13 @@ impl super::RevocationStore for RedisStore {
         token: TokenRef<'_>,
         now_ms: u64,
     ) -> Option<Result<TokenStatus, StoreError>> {
+        // Only a pass is answered from the view. A refusal is confirmed by Redis: the view
+        // may not hold yet a login or a refresh made on another instance a moment ago (a
+        // login is an allow-list entry), and a refusal is rare where a pass is every request.
         let replica = self.replica.as_ref()?;
         replica
             .read(|view| self.status_in(view, token, now_ms))
+            .filter(|status| *status == TokenStatus::Active)
             .map(Ok)
     }
 
