@@ -172,10 +172,7 @@ impl Replica {
             return None;
         }
         let view = self.view.read().ok()?;
-        let answer = f(&view);
-        // Checked again after the read: a lease that ran out meanwhile does not answer.
-        (self.mono_ms(Instant::now()) < self.current_until.load(Ordering::Acquire))
-            .then_some(answer)
+        Some(f(&view))
     }
 
     /// Whether the view answers now.
@@ -220,6 +217,8 @@ pub(crate) struct Names {
     pub(crate) seq: String,
     /// `SCAN MATCH` pattern of the namespace's keys.
     pub(crate) pattern: String,
+    /// `{namespace}:`, left out of the view's keys (shorter to hash and to hold).
+    pub(crate) prefix: String,
 }
 
 /// Reads the counter and the stream's last id at one instant.
@@ -329,7 +328,8 @@ async fn run(
             }
             let values: Vec<Value> = pipe.query_async(&mut conn).await?;
             for ((key, kind), value) in keys.iter().zip(&types).zip(values) {
-                view.apply(key, entry_of(kind, value));
+                let local = key.strip_prefix(&names.prefix).unwrap_or(key);
+                view.apply(local, entry_of(kind, value));
             }
         }
         if next == 0 {
@@ -381,7 +381,7 @@ async fn run(
                     );
                     return Ok(Stop::Resync);
                 }
-                view.apply(&key, entry);
+                view.apply(key.strip_prefix(&names.prefix).unwrap_or(&key), entry);
                 last_seq = number;
                 last_id = id;
             }
