@@ -15,7 +15,7 @@ use super::{
 pub const DEFAULT_PROPAGATION_BOUND: Duration = Duration::from_millis(100);
 
 /// Default limit of the local view: see [`RedisOptions::max_local_entries`].
-pub const DEFAULT_MAX_LOCAL_ENTRIES: usize = 2_000_000;
+pub const DEFAULT_MAX_LOCAL_ENTRIES: usize = 1_000_000;
 
 /// How long the revocation log keeps an entry: an instance that falls further behind (a
 /// long network cut) copies the keys again. The log itself expires after twice that without
@@ -126,7 +126,7 @@ impl RedisOptions {
     }
 
     /// The most entries (revoked tokens, live logins, "log out everywhere" instants) the
-    /// local view holds (default 2,000,000; about 170 bytes each, see the README); beyond
+    /// local view holds (default 1,000,000; about 150 bytes each, see the README); beyond
     /// it, the instance asks Redis for every request until expiries bring it back under.
     pub fn max_local_entries(mut self, entries: usize) -> Self {
         self.max_local_entries = entries;
