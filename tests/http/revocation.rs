@@ -751,6 +751,41 @@ mod view {
         }
     }
 
+    /// A view over its size limit is dropped: the instance asks Redis for every request
+    /// (correct answers, no local memory) and holds nothing.
+    #[tokio::test]
+    async fn a_view_over_its_limit_asks_redis() {
+        let Some(url) = redis_url() else { return };
+        let ns = namespace();
+        let a_jwt = jwt_with(store(&url, &ns).await);
+        let tokens: Vec<String> = (0..12)
+            .map(|i| a_jwt.access_token(format!("u{i}")).sign().expect("signs"))
+            .collect();
+        for t in &tokens[..10] {
+            a_jwt
+                .revoke(&a_jwt.verify_access::<()>(t).expect("valid"))
+                .await
+                .expect("revoked");
+        }
+        let small = RedisStore::options()
+            .namespace(&ns)
+            .max_local_entries(5)
+            .connect(&url)
+            .await
+            .expect("connects");
+        let view = small.clone();
+        let b = App {
+            s: serve_router(app(&jwt_with(small))).await,
+        };
+        tokio::time::sleep(Duration::from_millis(300)).await;
+        assert!(!view.view_is_current());
+        assert_eq!(view.local_view_entries(), Some(0));
+        b.s.get_bearer("/protected", &tokens[0])
+            .await
+            .assert_invalid_token("revoked");
+        assert_eq!(b.s.get_bearer("/protected", &tokens[11]).await.status, 200);
+    }
+
     /// A new instance answers from Redis until its copy is done: a revoked token and an
     /// ended login are refused by its very first request, however many keys it copies.
     #[tokio::test]

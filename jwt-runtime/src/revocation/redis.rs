@@ -126,8 +126,9 @@ impl RedisOptions {
     }
 
     /// The most entries (revoked tokens, live logins, "log out everywhere" instants) the
-    /// local view holds (default 1,000,000; about 150 bytes each, see the README); beyond
-    /// it, the instance asks Redis for every request until expiries bring it back under.
+    /// local view holds (default 1,000,000; about 150 bytes each, see the README). Beyond
+    /// it the view is dropped and the instance asks Redis for every request, copying again
+    /// every 10 seconds until the keys fit (expiries bring them back under).
     pub fn max_local_entries(mut self, entries: usize) -> Self {
         self.max_local_entries = entries;
         self
@@ -291,7 +292,7 @@ impl RedisStore {
         format!("{}:seq", self.tag)
     }
 
-    /// `EVAL`s one of the scripts below (each starts with [`PRELUDE`]), with the counter and
+    /// `EVAL`s one of the scripts below (each starts with [`prelude`]), with the counter and
     /// the log appended to `keys`. Sent whole each time: they run on writes only (a login, a
     /// refresh, a logout).
     async fn eval<T: redis::FromRedisValue>(

@@ -23,7 +23,7 @@
 //! holds what Redis holds: live logins and live revocations.
 
 use std::collections::HashMap;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
 
@@ -139,8 +139,6 @@ pub(crate) struct Replica {
     current_until: AtomicU64,
     /// The number of the last stream entry applied.
     applied: AtomicU64,
-    /// Set while the view is over its size limit.
-    over_limit: AtomicBool,
     settings: ReplicaSettings,
     applied_changed: tokio::sync::Notify,
     /// A write waits for its entry: the follower reads the log now instead of after its pause.
@@ -154,7 +152,6 @@ impl Replica {
             epoch: Instant::now(),
             current_until: AtomicU64::new(0),
             applied: AtomicU64::new(0),
-            over_limit: AtomicBool::new(false),
             settings,
             applied_changed: tokio::sync::Notify::new(),
             wake: tokio::sync::Notify::new(),
@@ -263,6 +260,15 @@ pub(crate) fn follow(client: redis::Client, names: Names, replica: &Arc<Replica>
             match outcome {
                 Ok(Stop::Dropped) => return,
                 Ok(Stop::Resync) => backoff = Duration::from_millis(50),
+                Ok(Stop::OverLimit(limit)) => {
+                    // The view is dropped (its memory freed); Redis answers every request
+                    // until a later copy fits.
+                    warn(
+                        "the revocation view is over its size limit; asking Redis per request",
+                        &limit,
+                    );
+                    tokio::time::sleep(OVER_LIMIT_PAUSE).await;
+                }
                 Err(e) => {
                     warn(
                         "the revocation view lost Redis; asking Redis per request",
@@ -276,9 +282,14 @@ pub(crate) fn follow(client: redis::Client, names: Names, replica: &Arc<Replica>
     });
 }
 
+/// How long an instance whose view went over its limit asks Redis before copying again.
+const OVER_LIMIT_PAUSE: Duration = Duration::from_secs(10);
+
 enum Stop {
     /// The store is gone.
     Dropped,
+    /// The view holds more than its limit: dropped, to be copied again later.
+    OverLimit(usize),
     /// A gap or a size overflow: copy again.
     Resync,
 }
@@ -298,6 +309,10 @@ async fn run(
         .query_async(&mut conn)
         .await?;
     let mut last_seq: u64 = seq.parse().unwrap_or(0);
+    let max_entries = match weak.upgrade() {
+        Some(replica) => replica.settings.max_entries,
+        None => return Ok(Stop::Dropped),
+    };
     let mut view = View::default();
     let mut cursor: u64 = 0;
     loop {
@@ -331,6 +346,9 @@ async fn run(
                 let local = key.strip_prefix(&names.prefix).unwrap_or(key);
                 view.apply(local, entry_of(kind, value));
             }
+        }
+        if view.entries() > max_entries {
+            return Ok(Stop::OverLimit(max_entries));
         }
         if next == 0 {
             break;
@@ -397,19 +415,14 @@ async fn run(
             view.prune(now_s);
             last_prune = now;
         }
-        let over = replica.entries() > settings.max_entries;
-        if over != replica.over_limit.swap(over, Ordering::AcqRel) && over {
-            warn(
-                "the revocation view is over its size limit; asking Redis per request",
-                &settings.max_entries,
-            );
-        }
-        if over {
+        if replica.entries() > settings.max_entries {
             replica.invalidate();
-        } else {
-            let until = replica.mono_ms(sent) + ms(settings.lease);
-            replica.current_until.store(until, Ordering::Release);
+            let mut view = replica.view.write().unwrap_or_else(|e| e.into_inner());
+            *view = View::default();
+            return Ok(Stop::OverLimit(settings.max_entries));
         }
+        let until = replica.mono_ms(sent) + ms(settings.lease);
+        replica.current_until.store(until, Ordering::Release);
         if idle {
             // Until the pause is over or a write of this instance waits for its entry.
             let _ = tokio::time::timeout(poll, replica.wake.notified()).await;
