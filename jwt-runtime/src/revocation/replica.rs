@@ -8,9 +8,10 @@
 //! 1. it reads the counter and the stream's last id in one script, copies every key of the
 //!    namespace (`SCAN`), then reads the stream from that id on: whole-key states applied in
 //!    order converge on Redis's state, whatever the copy caught of the writes made meanwhile;
-//! 2. it then waits on the stream (`XREAD BLOCK`) on a connection of its own. An entry whose
-//!    number is not the next one (the stream was trimmed past it, Redis restarted) and any
-//!    connection error start over at 1.
+//! 2. it then reads the stream on a connection of its own, five times per lease when idle and
+//!    at once when a write of this instance waits for its entry. An entry whose number is not
+//!    the next one (the stream was trimmed past it, Redis restarted) and any connection error
+//!    start over at 1; a view over its size limit is dropped and copied again later.
 //!
 //! The view answers only while it is **current**: a read of the stream sent less than the
 //! lease ago (100 ms by default) came back. A revocation committed before that read was sent
@@ -290,7 +291,7 @@ enum Stop {
     Dropped,
     /// The view holds more than its limit: dropped, to be copied again later.
     OverLimit(usize),
-    /// A gap or a size overflow: copy again.
+    /// A gap in the numbers: copy again.
     Resync,
 }
 
