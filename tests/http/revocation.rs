@@ -970,3 +970,184 @@ mod view {
         own.stop().await;
     }
 }
+
+/// `RedisStore` on a real Redis Cluster (3 masters, 3 replicas, started by `scripts/test`):
+/// the same lifecycle across two instances, and a failover of the master serving the store's
+/// slot in the middle, during which no revoked token is accepted.
+#[cfg(feature = "redis-cluster")]
+mod cluster {
+    use super::*;
+    use axum_jwt_guard::{DEFAULT_PROPAGATION_BOUND, RedisStore};
+
+    /// `REDIS_CLUSTER_URLS` (comma-separated nodes); a failure under `CI=true` when unset.
+    fn cluster_urls() -> Option<Vec<String>> {
+        match std::env::var("REDIS_CLUSTER_URLS") {
+            Ok(urls) if !urls.is_empty() => Some(urls.split(',').map(str::to_owned).collect()),
+            _ => {
+                assert!(
+                    std::env::var("CI").is_err(),
+                    "REDIS_CLUSTER_URLS is not set under CI=true: scripts/test starts a cluster"
+                );
+                eprintln!("SKIPPED: REDIS_CLUSTER_URLS is not set (run scripts/test)");
+                None
+            }
+        }
+    }
+
+    async fn store(urls: &[String], ns: &str) -> RedisStore {
+        RedisStore::options()
+            .namespace(ns)
+            .connect_cluster(urls)
+            .await
+            .expect("the cluster connects")
+    }
+
+    fn jwt_with(store: RedisStore) -> Jwt {
+        builder()
+            .revocation_store(store)
+            .revocation_timeout(Duration::from_millis(1500))
+            .build()
+            .expect("config")
+    }
+
+    /// The text of a RESP bulk-string answer.
+    fn bulk(answer: &str) -> String {
+        answer
+            .split_once("\r\n")
+            .map_or("", |(_, rest)| rest)
+            .to_owned()
+    }
+
+    /// The node URLs of the master serving `key`'s slot, and of its replica.
+    async fn master_and_replica(urls: &[String], key: &str) -> (String, String) {
+        let slot: u32 = redis_command(&urls[0], &["CLUSTER", "KEYSLOT", key])
+            .await
+            .trim()
+            .trim_start_matches(':')
+            .parse()
+            .expect("a slot");
+        let nodes = bulk(&redis_command(&urls[0], &["CLUSTER", "NODES"]).await);
+        let mut master = None;
+        for line in nodes.lines() {
+            let fields: Vec<&str> = line.split(' ').collect();
+            if fields.len() < 9 || !fields[2].contains("master") {
+                continue;
+            }
+            let serves = fields[8..].iter().any(|range| {
+                let mut ends = range.split('-').filter_map(|n| n.parse::<u32>().ok());
+                match (ends.next(), ends.next()) {
+                    (Some(a), Some(b)) => (a..=b).contains(&slot),
+                    (Some(a), None) => a == slot,
+                    _ => false,
+                }
+            });
+            if serves {
+                master = Some((fields[0].to_owned(), fields[1].to_owned()));
+            }
+        }
+        let (id, addr) = master.expect("a master serves the slot");
+        let replica = nodes
+            .lines()
+            .map(|l| l.split(' ').collect::<Vec<_>>())
+            .find(|f| f.len() > 3 && f[2].contains("slave") && f[3] == id)
+            .map(|f| f[1].to_owned())
+            .expect("the master has a replica");
+        let url = |addr: &str| format!("redis://{}/", addr.split('@').next().unwrap_or(addr));
+        (url(&addr), url(&replica))
+    }
+
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn the_lifecycle_holds_through_a_failover() {
+        let Some(urls) = cluster_urls() else { return };
+        let ns = namespace();
+        let (a_store, b_store) = (store(&urls, &ns).await, store(&urls, &ns).await);
+        let b_view = b_store.clone();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !b_view.view_is_current() {
+            assert!(Instant::now() < deadline, "the view never became current");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        let a = App {
+            s: serve_router(app(&jwt_with(a_store))).await,
+        };
+        let b = App {
+            s: serve_router(app(&jwt_with(b_store))).await,
+        };
+        let (kept, kept_refresh) = a.login("alice").await;
+        let (gone, _) = a.login("bob").await;
+        assert_eq!(b.s.get_bearer("/protected", &gone).await.status, 200);
+        assert_eq!(a.post_bearer("/logout", &gone, json!({})).await.status, 200);
+        tokio::time::sleep(DEFAULT_PROPAGATION_BOUND).await;
+        b.s.get_bearer("/protected", &gone)
+            .await
+            .assert_invalid_token("revoked");
+        assert_eq!(b.s.get_bearer("/protected", &kept).await.status, 200);
+
+        // The replica of the master serving `{ns}` takes over (a coordinated failover: it
+        // waits until it holds everything the master acknowledged).
+        let (master, replica) = master_and_replica(&urls, &format!("{{{ns}}}")).await;
+        let answer = redis_command(&replica, &["CLUSTER", "FAILOVER"]).await;
+        assert_eq!(answer, "+OK\r\n");
+        // Requests through both instances for at least a second, and until both nodes have
+        // switched roles: a logged-out token never passes.
+        let started = Instant::now();
+        let deadline = started + Duration::from_secs(20);
+        let mut requests = 0;
+        loop {
+            for s in [&a.s, &b.s] {
+                let r = s.get_bearer("/protected", &gone).await;
+                assert_ne!(
+                    r.status, 200,
+                    "a logged-out token passed during the failover"
+                );
+                requests += 1;
+            }
+            let swapped = redis_command(&replica, &["ROLE"]).await.contains("master")
+                && redis_command(&master, &["ROLE"]).await.contains("slave");
+            if swapped && started.elapsed() > Duration::from_secs(1) {
+                break;
+            }
+            assert!(Instant::now() < deadline, "no failover within 20 s");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+        assert!(requests > 20, "{requests}");
+
+        // After it: what was revoked stays revoked, what was live stays live, and new
+        // writes reach both instances.
+        let deadline = Instant::now() + Duration::from_secs(20);
+        loop {
+            let r = b.s.get_bearer("/protected", &kept).await;
+            if r.status == 200 {
+                break;
+            }
+            assert_eq!(r.status, 503, "{r:?}");
+            assert!(
+                Instant::now() < deadline,
+                "the store did not recover: {r:?}"
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        for s in [&a.s, &b.s] {
+            s.get_bearer("/protected", &gone)
+                .await
+                .assert_invalid_token("revoked");
+        }
+        assert_eq!(a.refresh(&kept_refresh).await.status, 200);
+        let (carol, _) = b.login("carol").await;
+        assert_eq!(a.s.get_bearer("/protected", &carol).await.status, 200);
+        assert_eq!(
+            b.post_bearer("/logout", &carol, json!({})).await.status,
+            200
+        );
+        tokio::time::sleep(DEFAULT_PROPAGATION_BOUND).await;
+        a.s.get_bearer("/protected", &carol)
+            .await
+            .assert_invalid_token("revoked");
+        // The view follows the log on the new master again.
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !b_view.view_is_current() {
+            assert!(Instant::now() < deadline, "the view did not resume");
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+}

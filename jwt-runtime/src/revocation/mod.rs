@@ -22,6 +22,8 @@ use std::future::Future;
 use std::pin::Pin;
 use std::time::Duration;
 
+#[cfg(feature = "redis")]
+mod conn;
 mod lifecycle;
 mod memory;
 #[cfg(feature = "redis")]

@@ -3,8 +3,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use redis::aio::{ConnectionManager, ConnectionManagerConfig};
-
+use super::conn::{Conn, Source};
 use super::replica::{Names, Replica, ReplicaSettings, View};
 use super::{
     NewLogin, Rotation, StoreError, StoreFuture, TokenRef, TokenStatus, generation_status,
@@ -55,7 +54,7 @@ const LOG_RETENTION_MS: u64 = 60_000;
 /// cannot check: it logs a warning and connects.
 #[derive(Clone)]
 pub struct RedisStore {
-    connection: ConnectionManager,
+    connection: Conn,
     namespace: String,
     /// `{namespace}`: the hash tag every key starts with.
     tag: String,
@@ -137,15 +136,31 @@ impl RedisOptions {
     /// Connects to `url` (`redis://127.0.0.1:6379/0`) and checks the eviction policy.
     pub async fn connect(self, url: &str) -> Result<RedisStore, StoreError> {
         let client = redis::Client::open(url).map_err(error)?;
-        let config = ConnectionManagerConfig::new()
-            .set_connection_timeout(Some(Duration::from_secs(2)))
-            .set_response_timeout(Some(Duration::from_secs(2)))
-            .set_number_of_retries(2)
-            .set_max_delay(Duration::from_millis(500));
-        let mut connection = client
-            .get_connection_manager_with_config(config)
-            .await
+        self.open(Source::Single(client)).await
+    }
+
+    /// Connects to a Redis Cluster through any of its `nodes` (`redis://127.0.0.1:7000/`; the
+    /// others are found from them) and checks the eviction policy. Every key of the store
+    /// carries the hash tag `{namespace}`, so each script's keys, the log and the view's copy
+    /// sit in one slot, served by one master; redirects after a failover are followed.
+    #[cfg(feature = "redis-cluster")]
+    #[cfg_attr(docsrs, doc(cfg(feature = "redis-cluster")))]
+    pub async fn connect_cluster<I, S>(self, nodes: I) -> Result<RedisStore, StoreError>
+    where
+        I: IntoIterator<Item = S>,
+        S: AsRef<str>,
+    {
+        let nodes: Vec<String> = nodes.into_iter().map(|n| n.as_ref().to_owned()).collect();
+        let client = redis::cluster::ClusterClient::builder(nodes)
+            .connection_timeout(Duration::from_secs(2))
+            .response_timeout(Duration::from_secs(2))
+            .build()
             .map_err(error)?;
+        self.open(Source::Cluster(Box::new(client))).await
+    }
+
+    async fn open(self, source: Source) -> Result<RedisStore, StoreError> {
+        let mut connection = source.commands().await.map_err(error)?;
         check_policy(&mut connection, self.allow_evicting_policy).await?;
         let tag = format!("{{{}}}", self.namespace);
         // Evictions are not in the log: with a policy that may evict, only Redis knows.
@@ -169,7 +184,7 @@ impl RedisOptions {
                 pattern: format!("{}:*", glob_escape(&store.tag)),
                 prefix: format!("{}:", store.tag),
             };
-            super::replica::follow(client, names, replica);
+            super::replica::follow(source, names, replica);
         }
         Ok(store)
     }
@@ -199,7 +214,7 @@ fn glob_escape(text: &str) -> String {
 
 /// Refuses a `maxmemory-policy` that can evict the store's keys, unless allowed.
 async fn check_policy(
-    connection: &mut ConnectionManager,
+    connection: &mut Conn,
     allow_evicting_policy: bool,
 ) -> Result<(), StoreError> {
     let answer: Result<Vec<String>, _> = redis::cmd("CONFIG")

@@ -28,8 +28,9 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock, Weak};
 use std::time::{Duration, Instant};
 
-use redis::aio::MultiplexedConnection;
-use redis::{AsyncConnectionConfig, Value};
+use redis::Value;
+
+use super::conn::{Conn, Source};
 
 /// One key's state, as Redis holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -228,6 +229,25 @@ if #last > 0 then id = last[1][1] end
 return {seq, id}
 ";
 
+/// One page of the copy. KEYS: the counter (it routes the call). ARGV: cursor, `MATCH`
+/// pattern, the log's key. Returns the next cursor, then `key, h|s, value` for each hash or
+/// string of the page (the log and the counter left out).
+const COPY_PAGE: &str = r"
+local page = redis.call('SCAN', ARGV[1], 'MATCH', ARGV[2], 'COUNT', 500)
+local out = {page[1]}
+for _, key in ipairs(page[2]) do
+  if key ~= ARGV[3] and key ~= KEYS[1] then
+    local kind = redis.call('TYPE', key)['ok']
+    if kind == 'hash' then
+      table.insert(out, key); table.insert(out, 'h'); table.insert(out, redis.call('HGETALL', key))
+    elseif kind == 'string' then
+      table.insert(out, key); table.insert(out, 's'); table.insert(out, redis.call('GET', key))
+    end
+  end
+end
+return out
+";
+
 /// How long the follower waits between two reads of an idle log: a fifth of the lease, so
 /// that a read or two may be slow without the view going stale. (Not `XREAD BLOCK`: Redis
 /// times blocked clients out on its `hz` tick, 100 ms by default, too coarse to renew a
@@ -237,7 +257,7 @@ fn poll_of(lease: Duration) -> Duration {
 }
 
 /// Starts the task that keeps `replica` current; it ends when the replica is dropped.
-pub(crate) fn follow(client: redis::Client, names: Names, replica: &Arc<Replica>) {
+pub(crate) fn follow(source: Source, names: Names, replica: &Arc<Replica>) {
     let weak = Arc::downgrade(replica);
     tokio::spawn(async move {
         let mut backoff = Duration::from_millis(50);
@@ -248,13 +268,7 @@ pub(crate) fn follow(client: redis::Client, names: Names, replica: &Arc<Replica>
             replica.invalidate();
             let lease = replica.settings.lease;
             drop(replica);
-            let config = AsyncConnectionConfig::new()
-                .set_connection_timeout(Some(Duration::from_secs(2)))
-                .set_response_timeout(Some(lease.max(Duration::from_secs(2))));
-            let outcome = match client
-                .get_multiplexed_async_connection_with_config(&config)
-                .await
-            {
+            let outcome = match source.reader(lease.max(Duration::from_secs(2))).await {
                 Ok(conn) => run(conn, &names, &weak).await,
                 Err(e) => Err(e),
             };
@@ -297,7 +311,7 @@ enum Stop {
 
 /// Copies the keys, then follows the stream until something goes wrong.
 async fn run(
-    mut conn: MultiplexedConnection,
+    mut conn: Conn,
     names: &Names,
     weak: &Weak<Replica>,
 ) -> Result<Stop, redis::RedisError> {
@@ -315,46 +329,42 @@ async fn run(
         None => return Ok(Stop::Dropped),
     };
     let mut view = View::default();
-    let mut cursor: u64 = 0;
+    let mut cursor = "0".to_owned();
     loop {
-        let (next, keys): (u64, Vec<String>) = redis::cmd("SCAN")
-            .arg(cursor)
-            .arg("MATCH")
+        // One page per call, in a script keyed by the counter: on a cluster it runs on the
+        // node of the namespace's slot, where all its keys are.
+        let page: Vec<Value> = redis::cmd("EVAL")
+            .arg(COPY_PAGE)
+            .arg(1)
+            .arg(&names.seq)
+            .arg(&cursor)
             .arg(&names.pattern)
-            .arg("COUNT")
-            .arg(1000)
+            .arg(&names.log)
             .query_async(&mut conn)
             .await?;
-        let keys: Vec<String> = keys
-            .into_iter()
-            .filter(|k| *k != names.log && *k != names.seq)
-            .collect();
-        if !keys.is_empty() {
-            let mut pipe = redis::pipe();
-            for key in &keys {
-                pipe.cmd("TYPE").arg(key);
-            }
-            let types: Vec<String> = pipe.query_async(&mut conn).await?;
-            let mut pipe = redis::pipe();
-            for (key, kind) in keys.iter().zip(&types) {
-                match kind.as_str() {
-                    "hash" => pipe.cmd("HGETALL").arg(key),
-                    _ => pipe.cmd("GET").arg(key),
-                };
-            }
-            let values: Vec<Value> = pipe.query_async(&mut conn).await?;
-            for ((key, kind), value) in keys.iter().zip(&types).zip(values) {
-                let local = key.strip_prefix(&names.prefix).unwrap_or(key);
-                view.apply(local, entry_of(kind, value));
-            }
+        let mut items = page.into_iter();
+        cursor = items
+            .next()
+            .and_then(|c| redis::from_redis_value::<String>(c).ok())
+            .unwrap_or_else(|| "0".to_owned());
+        while let (Some(key), Some(kind), Some(value)) = (items.next(), items.next(), items.next())
+        {
+            let (Ok(key), Ok(kind)) = (
+                redis::from_redis_value::<String>(key),
+                redis::from_redis_value::<String>(kind),
+            ) else {
+                continue;
+            };
+            let kind = if kind == "h" { "hash" } else { "string" };
+            let local = key.strip_prefix(&names.prefix).unwrap_or(&key);
+            view.apply(local, entry_of(kind, value));
         }
         if view.entries() > max_entries {
             return Ok(Stop::OverLimit(max_entries));
         }
-        if next == 0 {
+        if cursor == "0" {
             break;
         }
-        cursor = next;
     }
     let Some(replica) = weak.upgrade() else {
         return Ok(Stop::Dropped);
