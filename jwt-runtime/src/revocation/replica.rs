@@ -274,7 +274,12 @@ pub(crate) fn follow(source: Source, names: Names, replica: &Arc<Replica>) {
             };
             match outcome {
                 Ok(Stop::Dropped) => return,
-                Ok(Stop::Resync) => backoff = Duration::from_millis(50),
+                Ok(Stop::Resync) => {
+                    // A pause, so that something unreadable that stays does not make a loop
+                    // of copies; meanwhile Redis answers.
+                    backoff = Duration::from_millis(50);
+                    tokio::time::sleep(Duration::from_millis(20)).await;
+                }
                 Ok(Stop::OverLimit(limit)) => {
                     // The view is dropped (its memory freed); Redis answers every request
                     // until a later copy fits.
@@ -305,7 +310,7 @@ enum Stop {
     Dropped,
     /// The view holds more than its limit: dropped, to be copied again later.
     OverLimit(usize),
-    /// A gap in the numbers: copy again.
+    /// A gap in the numbers, or an answer it cannot read: copy again.
     Resync,
 }
 
@@ -342,22 +347,30 @@ async fn run(
             .arg(&names.log)
             .query_async(&mut conn)
             .await?;
+        // Anything unreadable starts the copy over: a key skipped could be a revocation.
         let mut items = page.into_iter();
-        cursor = items
-            .next()
-            .and_then(|c| redis::from_redis_value::<String>(c).ok())
-            .unwrap_or_else(|| "0".to_owned());
-        while let (Some(key), Some(kind), Some(value)) = (items.next(), items.next(), items.next())
-        {
+        let Some(Ok(next)) = items.next().map(redis::from_redis_value::<String>) else {
+            return Ok(Stop::Resync);
+        };
+        cursor = next;
+        loop {
+            let (key, kind, value) = match (items.next(), items.next(), items.next()) {
+                (Some(key), Some(kind), Some(value)) => (key, kind, value),
+                (None, None, None) => break,
+                _ => return Ok(Stop::Resync),
+            };
             let (Ok(key), Ok(kind)) = (
                 redis::from_redis_value::<String>(key),
                 redis::from_redis_value::<String>(kind),
             ) else {
-                continue;
+                return Ok(Stop::Resync);
             };
             let kind = if kind == "h" { "hash" } else { "string" };
+            let Some(entry) = entry_of(kind, value) else {
+                return Ok(Stop::Resync);
+            };
             let local = key.strip_prefix(&names.prefix).unwrap_or(&key);
-            view.apply(local, entry_of(kind, value));
+            view.apply(local, Some(entry));
         }
         if view.entries() > max_entries {
             return Ok(Stop::OverLimit(max_entries));
