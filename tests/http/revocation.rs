@@ -656,7 +656,7 @@ mod view {
     }
 
     /// Waits (boundedly) until the store answers from its view.
-    async fn until_current(store: &RedisStore) {
+    pub(super) async fn until_current(store: &RedisStore) {
         let deadline = Instant::now() + Duration::from_secs(10);
         while !store.view_is_current() {
             assert!(Instant::now() < deadline, "the view never became current");
@@ -976,6 +976,7 @@ mod view {
 /// slot in the middle, during which no revoked token is accepted.
 #[cfg(feature = "redis-cluster")]
 mod cluster {
+    use super::view::until_current;
     use super::*;
     use axum_jwt_guard::{DEFAULT_PROPAGATION_BOUND, RedisStore};
 
@@ -1062,11 +1063,7 @@ mod cluster {
         let ns = namespace();
         let (a_store, b_store) = (store(&urls, &ns).await, store(&urls, &ns).await);
         let b_view = b_store.clone();
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !b_view.view_is_current() {
-            assert!(Instant::now() < deadline, "the view never became current");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        until_current(&b_view).await;
         let a = App {
             s: serve_router(app(&jwt_with(a_store))).await,
         };
@@ -1144,10 +1141,6 @@ mod cluster {
             .await
             .assert_invalid_token("revoked");
         // The view follows the log on the new master again.
-        let deadline = Instant::now() + Duration::from_secs(10);
-        while !b_view.view_is_current() {
-            assert!(Instant::now() < deadline, "the view did not resume");
-            tokio::time::sleep(Duration::from_millis(10)).await;
-        }
+        until_current(&b_view).await;
     }
 }
