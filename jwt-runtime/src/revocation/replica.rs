@@ -191,7 +191,9 @@ impl Replica {
         self.wake.notify_one();
         loop {
             let notified = self.applied_changed.notified();
-            if self.applied.load(Ordering::Acquire) >= seq {
+            // A view that is not current answers nothing, and becomes current only by a read
+            // of the log sent after this write: no need to wait for it.
+            if self.applied.load(Ordering::Acquire) >= seq || !self.is_current() {
                 return;
             }
             if tokio::time::timeout_at(deadline, notified).await.is_err() {
