@@ -26,9 +26,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. "$repo/bench/lib.sh"
 
 # Starts `cargo run ...` in $1 with BIND on a free port and prints the seconds until
 # GET /health answers 200 (bounded: 30 minutes).

@@ -44,9 +44,7 @@ if ! command -v wrk >/dev/null 2>&1; then
 fi
 cargo build --release -p quickstart -q
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. bench/lib.sh
 
 # Two servers of the same binary: the default configuration, and one with the verified-token
 # cache off. Idle, a server costs nothing while the other is measured.
@@ -123,15 +121,6 @@ print(one)
 PY
 )
 
-# User CPU time a process has used so far, in clock ticks (utime, field 14 of /proc/PID/stat;
-# the command name before it is in parentheses and may hold spaces).
-cpu_ticks() {
-    local stat
-    stat=$(<"/proc/$1/stat")
-    stat=${stat##*) }
-    awk '{ print $12 }' <<<"$stat"
-}
-
 # One run: prints "requests_per_second p99_ms server_user_cpu_us_per_request".
 # Usage: run SERVER_PID URL [wrk options] [-- script args]
 run() {
@@ -151,16 +140,7 @@ run() {
     before=$(cpu_ticks "$server")
     wrk -t2 -c"$connections" -d"$duration" --latency "${opts[@]}" "$url" ${script_args[@]+-- "${script_args[@]}"} >"$wrk_out"
     after=$(cpu_ticks "$server")
-    awk -v cpu_ns=$(((after - before) * tick_ns)) '
-        /Requests\/sec/ { rps = $2 }
-        /^ +[0-9]+ requests in/ { requests = $1 }
-        /^ +99%/ { v = $2; if (v ~ /us$/) { sub(/us/, "", v); v = v / 1000 }
-                   else if (v ~ /ms$/) { sub(/ms/, "", v) }
-                   else if (v ~ /s$/) { sub(/s/, "", v); v = v * 1000 }
-                   p99 = v }
-        / Non-2xx/ { bad = $NF }
-        END { if (bad > 0) { print "non-2xx responses: " bad > "/dev/stderr"; exit 1 }
-              printf "%s %s %.3f\n", rps, p99, cpu_ns / requests / 1000 }' "$wrk_out"
+    wrk_summary $(((after - before) * tick_ns)) "$wrk_out"
 }
 
 # The cache-off server's own login: a login lives in the revocation store of the server that

@@ -13,9 +13,7 @@ count=${1:-300}
 command -v redis-server >/dev/null 2>&1 || { echo "redis-server is needed"; exit 1; }
 cargo build --release -p quickstart -q
 
-free_port() {
-    python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'
-}
+. bench/lib.sh
 pids=()
 trap 'kill "${pids[@]}" 2>/dev/null || true' EXIT
 redis_port=$(free_port)
