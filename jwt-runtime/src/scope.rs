@@ -148,7 +148,6 @@ impl ScopeRule {
         &self.scopes
     }
 
-    /// The `scope` parameter of the challenge: the required scopes joined by spaces.
     /// Whether every listed scope is needed (not just one).
     #[cfg_attr(not(feature = "utoipa"), allow(dead_code))]
     pub(crate) fn requires_all(&self) -> bool {
@@ -161,6 +160,7 @@ impl ScopeRule {
         self.require_all_actions
     }
 
+    /// The `scope` parameter of the challenge: the required scopes joined by spaces.
     pub(crate) fn challenge(&self) -> &Cow<'static, str> {
         &self.challenge
     }

@@ -39,6 +39,20 @@ async fn reports() -> &'static str {
     "reports"
 }
 
+/// Every listed scope: one requirement holding them all.
+#[utoipa::path(get, path = "/orders", responses((status = 200, description = "orders")))]
+#[scoped("orders:read", "audit")]
+async fn orders() -> &'static str {
+    "orders"
+}
+
+/// Any one action of a scope is enough: said in the extension.
+#[utoipa::path(post, path = "/orders", responses((status = 200, description = "changed")))]
+#[scoped("orders:read:write", require_all_actions = false)]
+async fn change_order() -> &'static str {
+    "changed"
+}
+
 #[jwt_optional]
 #[utoipa::path(get, path = "/greeting", responses((status = 200, description = "hello")))]
 async fn greeting() -> &'static str {
@@ -70,7 +84,7 @@ async fn undocumented() -> &'static str {
 
 #[derive(OpenApi)]
 #[openapi(
-    paths(users, admin, health, reports, greeting, password, session),
+    paths(users, admin, health, reports, orders, change_order, greeting, password, session),
     modifiers(&SecurityScheme)
 )]
 struct Api;
@@ -105,6 +119,15 @@ fn requirements_come_from_the_attributes_in_either_order() {
         reports["x-jwt-requirement"],
         json!({"allow_roles": ["ADMIN", "STAFF"]})
     );
+    let orders = operation(&doc, "/orders", "get");
+    assert_eq!(
+        orders["security"],
+        json!([{"jwt": ["orders:read", "audit"]}])
+    );
+    assert_eq!(orders.get("x-jwt-requirement"), None);
+    let change = operation(&doc, "/orders", "post");
+    assert_eq!(change["security"], json!([{"jwt": ["orders:read:write"]}]));
+    assert_eq!(change["x-jwt-requirement"], json!({"any_action": true}));
     let password = operation(&doc, "/account/password", "post");
     assert_eq!(password["x-jwt-requirement"], json!({"fresh": true}));
     assert_eq!(password["responses"]["403"]["description"], "mine");
@@ -192,6 +215,7 @@ async fn the_served_routes_answer_as_documented() {
         .route("/admin", get(admin))
         .route("/health", get(health))
         .route("/reports", get(reports))
+        .route("/orders", get(orders).post(change_order))
         .route("/greeting", get(greeting))
         .route("/account/password", post(password))
         .route("/session", post(session))
@@ -218,4 +242,26 @@ async fn the_served_routes_answer_as_documented() {
     assert_eq!(server.get_with("/health", &[]).await.status, 200);
     assert_eq!(server.get_with("/greeting", &[]).await.status, 200);
     assert_eq!(server.get_with("/undocumented", &[]).await.status, 401);
+    // `/orders`: one requirement with both scopes (GET), any one action (POST).
+    let with = |scopes: &[&str]| {
+        jwt.access_token("alice")
+            .scopes(scopes.iter().copied())
+            .sign()
+            .expect("signs")
+    };
+    let one = with(&["orders:read"]);
+    let r = server.get_bearer("/orders", &one).await;
+    assert_eq!((r.status, r.reason()), (403, "insufficient_scope"));
+    assert_eq!(
+        server
+            .get_bearer("/orders", &with(&["orders:read", "audit"]))
+            .await
+            .status,
+        200
+    );
+    let bearer = format!("Bearer {one}");
+    let r = server
+        .post_json("/orders", &[("authorization", &bearer)], &json!({}))
+        .await;
+    assert_eq!(r.status, 200);
 }
