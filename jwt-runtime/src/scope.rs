@@ -229,6 +229,16 @@ mod tests {
             .satisfied_by_any(user, all_actions)
     }
 
+    /// A required scope displays as written, as its `as_str` does.
+    #[test]
+    fn a_required_scope_displays_as_written() {
+        for raw in ["user", "user:read", "orders:read:write", ":read"] {
+            let scope = RequiredScope::parse(raw).unwrap();
+            assert_eq!(scope.to_string(), raw);
+            assert_eq!(scope.as_str(), raw);
+        }
+    }
+
     /// Every row of sanic-jwt's documented table, and its validator's own cases.
     #[test]
     fn sanic_jwt_table() {
