@@ -137,6 +137,10 @@ async fn wrongly_typed_and_missing_claims_are_rejected_not_absent() {
         json!({"exp": [9999999999u64]}),
         json!({"exp": REMOVE}),
         json!({"nbf": "0"}),
+        // Negative NumericDates, whole or not (a negative `nbf` read as 0 would pass).
+        json!({"nbf": -1}),
+        json!({"nbf": -1.5}),
+        json!({"iat": -0.5}),
         json!({"iat": {}}),
         json!({"sub": 12}),
         json!({"sub": REMOVE}),
