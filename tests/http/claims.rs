@@ -216,6 +216,18 @@ async fn duplicates_are_refused_and_unknowns_ignored() {
     let r = s.get_bearer("/protected", &t).await;
     assert_eq!(r.status, 200, "{r:?}");
     assert_eq!(r.body["public"]["unknown"]["nested"], true);
+    // A provider's scope claims are public claims in our own tokens: they grant nothing.
+    let t = forge_hs256(
+        HS256_HEADER,
+        &claims(json!({"scope": "admin", "scp": ["root"]})),
+    );
+    let r = s.get_bearer("/protected", &t).await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(
+        (&r.body["public"]["scope"], &r.body["public"]["scp"]),
+        (&json!("admin"), &json!(["root"]))
+    );
+    assert!(!r.body["scopes"].to_string().contains("admin"), "{r:?}");
     // `kid` is not unknown: it must name one of our keys (C3), even with a single key.
     let t = forge_hs256(r#"{"alg":"HS256","kid":"k1"}"#, &claims(json!({})));
     s.get_bearer("/protected", &t)

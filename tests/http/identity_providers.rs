@@ -817,6 +817,30 @@ mod shape {
         mint.sign().expect("signs")
     }
 
+    #[jwt_required]
+    async fn public_claims(token: Token) -> axum::Json<Value> {
+        axum::Json(Value::Object(token.public_claims().clone()))
+    }
+
+    /// Claims that are ours only in our own tokens (`csrf`) are a provider's public claims,
+    /// whatever their type.
+    #[tokio::test]
+    async fn a_provider_claim_named_like_one_of_ours_is_public() {
+        let idp = issuer();
+        let jwt = jwt_of(&idp);
+        let router = Router::new()
+            .route("/public", axum::routing::get(public_claims))
+            .layer(jwt.layer());
+        let server = serve_router(router).await;
+        let token = sign(access(&idp).claim("csrf", 7).claim("tenant", "acme"));
+        let r = server.get_bearer("/public", &token).await;
+        assert_eq!(r.status, 200, "{r:?}");
+        assert_eq!(
+            (&r.body["csrf"], &r.body["tenant"]),
+            (&json!(7), &json!("acme"))
+        );
+    }
+
     #[tokio::test]
     async fn id_tokens_audiences_and_the_at_jwt_type() {
         let idp = issuer();
