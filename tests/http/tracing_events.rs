@@ -275,3 +275,28 @@ async fn the_auth_endpoints_refusals_are_events_too() {
     let text = capture.text();
     assert!(!text.contains("horse") && !text.contains(refresh.rsplit('.').next().unwrap()));
 }
+
+/// Turning expiry checks off is said once, as a warning, when the handle is built; a handle
+/// that checks expiry says nothing of the kind.
+#[test]
+fn disabling_expiry_checks_warns_at_build_time_and_only_then() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(Registry::default().with(capture.clone()));
+    let warnings = || {
+        capture
+            .0
+            .lock()
+            .unwrap()
+            .iter()
+            .filter(|r| r.kind == "event" && r.level == "WARN" && r.name.contains("expiry"))
+            .count()
+    };
+    Jwt::builder().secret(SECRET).build().unwrap();
+    assert_eq!(warnings(), 0);
+    Jwt::builder()
+        .secret(SECRET)
+        .dangerously_disable_expiry_verification()
+        .build()
+        .unwrap();
+    assert_eq!(warnings(), 1);
+}

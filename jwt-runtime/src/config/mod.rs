@@ -601,6 +601,21 @@ mod tests {
         }
     }
 
+    /// The leeway may be up to five minutes, and not a second more.
+    #[test]
+    fn the_leeway_is_at_most_five_minutes() {
+        let with = |secs| {
+            Jwt::builder()
+                .secret(SECRET)
+                .leeway(Duration::from_secs(secs))
+                .build()
+        };
+        let jwt = with(300).unwrap();
+        assert_eq!(jwt.inner.verifier.rules().leeway_secs(), 300);
+        let err = with(301).err().unwrap();
+        assert!(err.to_string().contains("leeway"), "{err}");
+    }
+
     #[test]
     fn missing_keys() {
         assert_eq!(
