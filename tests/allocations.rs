@@ -146,20 +146,24 @@ fn per_100_verifications<C: PrivateClaims>(jwt: &Jwt, token: &str) -> usize {
 
 #[test]
 fn verification_allocates_per_token_not_per_claim() {
-    // The token cache off: every verification is a full one.
+    // The token cache off: every verification is a full one. An issuer and a role, so that
+    // the one buffer holds every kind of string claim.
     let jwt = Jwt::builder()
         .secret([9u8; 32])
+        .issuer("https://issuer.test")
         .private_claim_prefix("app")
         .token_cache(0)
         .build()
         .unwrap();
     let one = jwt
         .access_token("alice")
+        .role("USER")
         .private_claims(&OneClaim { a: 1 })
         .sign()
         .unwrap();
     let eight = jwt
         .access_token("alice")
+        .role("USER")
         .private_claims(&EightClaims {
             a: 1,
             b: 2,
