@@ -982,17 +982,8 @@ mod cluster {
 
     /// `REDIS_CLUSTER_URLS` (comma-separated nodes); a failure under `CI=true` when unset.
     fn cluster_urls() -> Option<Vec<String>> {
-        match std::env::var("REDIS_CLUSTER_URLS") {
-            Ok(urls) if !urls.is_empty() => Some(urls.split(',').map(str::to_owned).collect()),
-            _ => {
-                assert!(
-                    std::env::var("CI").is_err(),
-                    "REDIS_CLUSTER_URLS is not set under CI=true: scripts/test starts a cluster"
-                );
-                eprintln!("SKIPPED: REDIS_CLUSTER_URLS is not set (run scripts/test)");
-                None
-            }
-        }
+        let urls = service_from_env("REDIS_CLUSTER_URLS", "a Redis Cluster")?;
+        Some(urls.split(',').map(str::to_owned).collect())
     }
 
     async fn store(urls: &[String], ns: &str) -> RedisStore {

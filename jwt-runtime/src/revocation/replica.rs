@@ -367,8 +367,7 @@ async fn run(
             ) else {
                 return Ok(Stop::Resync);
             };
-            let kind = if kind == "h" { "hash" } else { "string" };
-            let Some(entry) = entry_of(kind, value) else {
+            let Some(entry) = entry_of(&kind, value) else {
                 return Ok(Stop::Resync);
             };
             let local = key.strip_prefix(&names.prefix).unwrap_or(&key);
@@ -469,10 +468,11 @@ fn ms(d: Duration) -> u64 {
     u64::try_from(d.as_millis()).unwrap_or(u64::MAX)
 }
 
-/// A key's state from `TYPE` and `GET`/`HGETALL` answers; `None` for a key that is gone.
+/// A key's state from the copy script's `h` (`HGETALL`) or `s` (`GET`) and its value;
+/// `None` for anything else, which starts the copy over.
 fn entry_of(kind: &str, value: Value) -> Option<Entry> {
     match (kind, value) {
-        ("hash", value) => {
+        ("h", value) => {
             let pairs: Vec<(String, String)> = redis::from_redis_value(value).ok()?;
             Some(Entry::Hash(
                 pairs
@@ -481,7 +481,7 @@ fn entry_of(kind: &str, value: Value) -> Option<Entry> {
                     .collect(),
             ))
         }
-        ("string", value) => {
+        ("s", value) => {
             let text: String = redis::from_redis_value(value).ok()?;
             Some(Entry::Text(text.into_boxed_str()))
         }

@@ -29,14 +29,21 @@ pub async fn redis_command(url: &str, args: &[&str]) -> String {
 /// The Redis to test against: `REDIS_URL`. In CI (`CI=true`) a missing Redis is a failure;
 /// locally the Redis tests are skipped with a printed reason.
 pub fn redis_url() -> Option<String> {
-    match std::env::var("REDIS_URL") {
-        Ok(url) if !url.is_empty() => Some(url),
+    service_from_env("REDIS_URL", "Redis")
+}
+
+/// Where a service a test needs listens, from the environment variable `name` (which
+/// `scripts/test` sets after starting `service`): a failure under `CI=true` when unset,
+/// otherwise `None` with a printed reason, and the test skips.
+pub fn service_from_env(name: &str, service: &str) -> Option<String> {
+    match std::env::var(name) {
+        Ok(value) if !value.is_empty() => Some(value),
         _ => {
             assert!(
                 std::env::var("CI").is_err(),
-                "REDIS_URL is not set under CI=true: scripts/test starts Redis and exports it"
+                "{name} is not set under CI=true: scripts/test starts {service} and exports it"
             );
-            eprintln!("SKIPPED: REDIS_URL is not set (run scripts/test to start a Redis)");
+            eprintln!("SKIPPED: {name} is not set (run scripts/test to start {service})");
             None
         }
     }
