@@ -31,6 +31,7 @@ const FAMILIES: [(Algorithm, &str); 9] = [
 async fn every_algorithm_signs_and_verifies_over_http() {
     for (alg, stem) in FAMILIES {
         let jwt = asymmetric(alg, stem);
+        assert_eq!(jwt.algorithm(), alg);
         let s = serve(&jwt).await;
         let (access, _) = s.login("alice").await;
         let r = s.get_bearer("/protected", &access).await;
@@ -48,6 +49,7 @@ async fn every_algorithm_signs_and_verifies_over_http() {
             .secret(secret)
             .build()
             .unwrap();
+        assert_eq!(jwt.algorithm(), alg);
         let s = serve(&jwt).await;
         let (access, _) = s.login("bob").await;
         let r = s.get_bearer("/protected", &access).await;

@@ -199,6 +199,72 @@ async fn every_refusal_is_one_event_with_its_reason_and_no_token_bytes() {
     assert!(!text.contains(&b64(SECRET)) && !text.contains(SECRET));
 }
 
+/// The size limit (`max_token_bytes`) includes its bound, and a token beyond it is refused
+/// before any of it is read: its refusal names no `alg`, `kid` or `iss`. A token at the bound
+/// is read as any other (SECURITY.md A5).
+#[tokio::test]
+async fn a_token_beyond_the_size_limit_is_refused_unread_and_one_at_it_is_read() {
+    let capture = Capture::default();
+    let _guard = tracing::subscriber::set_default(Registry::default().with(capture.clone()));
+    let limited = |max: usize| {
+        Jwt::builder()
+            .secret(SECRET)
+            .max_token_bytes(max)
+            .build()
+            .unwrap()
+    };
+    let serve_limited = |max: usize| {
+        let router = Router::new()
+            .route("/orders/{id}", get(admin))
+            .layer(limited(max).layer());
+        serve_router(router)
+    };
+    let field = |e: &Record, k: &str| e.fields.get(k).cloned();
+    let valid = limited(4096)
+        .access_token("alice")
+        .scopes(["admin"])
+        .sign()
+        .unwrap();
+
+    // Exactly at the limit: verified and served.
+    let s = serve_limited(valid.len()).await;
+    let r = s.get_bearer("/orders/7", &valid).await;
+    assert_eq!((r.status, &r.body), (200, &json!("alice")));
+    assert!(capture.refusals().is_empty());
+
+    // One byte over: refused by size, and nothing of it is in the refusal.
+    let s = serve_limited(valid.len() - 1).await;
+    s.get_bearer("/orders/7", &valid)
+        .await
+        .assert_invalid_token("token_too_large");
+    let events = capture.refusals();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let e = &events[0];
+    assert_eq!(field(e, "reason").as_deref(), Some("token_too_large"));
+    for hint in ["alg", "kid", "iss"] {
+        assert_eq!(field(e, hint), None, "{hint} read from an oversized token");
+    }
+
+    // A forged token exactly at the limit is read: refused for its key, with its hints.
+    let forged = forge_hs256(
+        r#"{"alg":"HS256","typ":"at+jwt","kid":"other"}"#,
+        &claims(json!({"iss": "https://elsewhere.example"})),
+    );
+    let s = serve_limited(forged.len()).await;
+    s.get_bearer("/orders/7", &forged)
+        .await
+        .assert_invalid_token("unknown_key");
+    let events = capture.refusals();
+    assert_eq!(events.len(), 1, "{events:?}");
+    let e = &events[0];
+    assert_eq!(field(e, "alg").as_deref(), Some("HS256"));
+    assert_eq!(field(e, "kid").as_deref(), Some("other"));
+    assert_eq!(
+        field(e, "iss").as_deref(),
+        Some("https://elsewhere.example")
+    );
+}
+
 #[derive(serde::Deserialize)]
 struct Credentials {
     username: String,
