@@ -4,7 +4,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use super::conn::{Conn, Source};
-use super::replica::{Names, Replica, ReplicaSettings, View};
+use super::replica::{Login, Names, Replica, ReplicaSettings, View, write_local_key};
 use super::{
     NewLogin, Rotation, StoreError, StoreFuture, TokenRef, TokenStatus, generation_status,
 };
@@ -190,30 +190,6 @@ impl RedisOptions {
     }
 }
 
-/// Appends `{kind}:{len(iss)}:{iss}:{id}` (a key after its `{namespace}:` prefix).
-/// Every guarded request builds two of these, so the length is written without `fmt` (a
-/// third of the view's check went to `write!`).
-fn write_local_key(out: &mut String, kind: &str, issuer: &str, id: &str) {
-    out.push_str(kind);
-    out.push(':');
-    let mut digits = [0u8; 20];
-    let mut at = digits.len();
-    let mut len = issuer.len();
-    loop {
-        at -= 1;
-        digits[at] = b'0' + (len % 10) as u8;
-        len /= 10;
-        if len == 0 {
-            break;
-        }
-    }
-    out.extend(digits[at..].iter().map(|&d| char::from(d)));
-    out.push(':');
-    out.push_str(issuer);
-    out.push(':');
-    out.push_str(id);
-}
-
 /// `pattern` matching `text` literally in `SCAN MATCH`.
 fn glob_escape(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
@@ -303,8 +279,7 @@ impl RedisStore {
         self.replica.as_ref().map(|r| r.entries())
     }
 
-    /// `{namespace}:{kind}:{len(iss)}:{iss}:{id}`, the namespace in braces (a hash tag): the
-    /// issuer's length keeps issuers that contain `:` (URLs) from colliding with ids.
+    /// `{namespace}:` then [`write_local_key`]'s key, the namespace in braces (a hash tag).
     fn key(&self, kind: &str, issuer: &str, id: &str) -> String {
         let mut key = String::with_capacity(self.tag.len() + 32 + issuer.len() + id.len());
         key.push_str(&self.tag);
@@ -349,13 +324,13 @@ impl RedisStore {
         }
     }
 
-    /// The status of `token` from the two values that decide it: its `jti` key, and its
-    /// login's field (a token of a login) or its identity's cut-off (a token minted outside
-    /// one). One rule for the answers of Redis and of the local view.
+    /// The status of `token` from the two values that decide it: its `jti` key, and what
+    /// stands for it besides (its login, or its identity's cut-off). One rule for the answers
+    /// of Redis and of the local view.
     fn decide(
         token: TokenRef<'_>,
         jti: Option<&str>,
-        other: Option<&str>,
+        other: Other<'_>,
         now_ms: u64,
     ) -> TokenStatus {
         match jti {
@@ -363,74 +338,56 @@ impl RedisStore {
             Some(_) => return TokenStatus::Revoked,
             None => {}
         }
-        if token.family.is_none() {
-            // A value we cannot read counts as "everything before the end of time".
-            let before = other.map(|v| {
-                v.split(' ')
-                    .next()
-                    .and_then(|b| b.parse::<u64>().ok())
-                    .unwrap_or(u64::MAX)
-            });
-            return match token.cut_off(before) {
-                true => TokenStatus::Revoked,
-                false => TokenStatus::Active,
-            };
-        }
-        match other.and_then(parse_login) {
-            Some(l) if l.until < now_ms / 1000 => TokenStatus::Revoked,
-            Some(l) if token.refresh => {
+        match other {
+            Other::CutOff(value) => {
+                // A value we cannot read counts as "everything before the end of time".
+                let before = value.map(|v| {
+                    v.split(' ')
+                        .next()
+                        .and_then(|b| b.parse::<u64>().ok())
+                        .unwrap_or(u64::MAX)
+                });
+                match token.cut_off(before) {
+                    true => TokenStatus::Revoked,
+                    false => TokenStatus::Active,
+                }
+            }
+            Other::Login(Some(l)) if l.until < now_ms / 1000 => TokenStatus::Revoked,
+            Other::Login(Some(l)) if token.refresh => {
                 generation_status(token.generation, l.generation, l.grace_until_ms, now_ms)
             }
-            Some(_) => TokenStatus::Active,
-            // Not held: ended, logged out everywhere, expired or evicted. Refused.
-            None => TokenStatus::Revoked,
+            Other::Login(Some(_)) => TokenStatus::Active,
+            // Not held (ended, logged out everywhere, expired or evicted) or unreadable.
+            Other::Login(None) => TokenStatus::Revoked,
         }
     }
 
-    /// The status from the local view, whose keys are Redis's without the `{namespace}:`
-    /// prefix; built in a buffer of the thread's, so a check allocates nothing.
+    /// What Redis answered for the second key of `token` (its login's field, or its
+    /// identity's cut-off), as [`decide`](Self::decide) takes it.
+    fn other_of<'v>(token: TokenRef<'_>, value: Option<&'v str>) -> Other<'v> {
+        match token.family {
+            Some(_) => Other::Login(value.and_then(Login::parse)),
+            None => Other::CutOff(value),
+        }
+    }
+
+    /// The status from the local view.
     fn status_in(view: &View, token: TokenRef<'_>, now_ms: u64) -> TokenStatus {
-        thread_local! {
-            static KEY: std::cell::RefCell<String> = const { std::cell::RefCell::new(String::new()) };
-        }
-        KEY.with_borrow_mut(|key| {
-            key.clear();
-            write_local_key(key, "jti", token.issuer, token.jti);
-            let jti = view.text(key);
-            key.clear();
-            let other = match token.family {
-                Some(family) => {
-                    write_local_key(key, "acct", token.issuer, token.identity);
-                    view.field(key, family)
-                }
-                None => {
-                    write_local_key(key, "cut", token.issuer, token.identity);
-                    view.text(key)
-                }
-            };
-            Self::decide(token, jti, other, now_ms)
-        })
+        let jti = view.jti(token.issuer, token.jti);
+        let other = match token.family {
+            Some(family) => Other::Login(view.login(token.issuer, token.identity, family)),
+            None => Other::CutOff(view.cut_off(token.issuer, token.identity)),
+        };
+        Self::decide(token, jti, other, now_ms)
     }
 }
 
-/// A login's field: `generation grace_until_ms created_ms until`.
-struct LoginField {
-    generation: u64,
-    grace_until_ms: u64,
-    until: u64,
-}
-
-fn parse_login(value: &str) -> Option<LoginField> {
-    let mut parts = value.split(' ').map(str::parse::<u64>);
-    let generation = parts.next()?.ok()?;
-    let grace_until_ms = parts.next()?.ok()?;
-    let _created = parts.next()?.ok()?;
-    let until = parts.next()?.ok()?;
-    Some(LoginField {
-        generation,
-        grace_until_ms,
-        until,
-    })
+/// What decides a token's status besides its `jti` key.
+enum Other<'a> {
+    /// A token of a login: the login's field, read (`None`: not held, or unreadable).
+    Login(Option<Login>),
+    /// A token minted outside a login: its identity's cut-off value, if any.
+    CutOff(Option<&'a str>),
 }
 
 /// The start of every write script. `extend` sets a key's expiry to `untl` (Unix seconds;
@@ -578,7 +535,7 @@ impl super::RevocationStore for RedisStore {
             Ok(Self::decide(
                 token,
                 jti.as_deref(),
-                other.as_deref(),
+                Self::other_of(token, other.as_deref()),
                 now_ms,
             ))
         })
@@ -764,29 +721,11 @@ impl RedisStore {
 
 #[cfg(test)]
 mod tests {
-    use super::{parse_login, write_local_key};
-
-    #[test]
-    fn a_local_key_spells_the_issuer_length_in_decimal() {
-        for issuer in [
-            "",
-            "a",
-            "https://idp",
-            "https://idp.example.com/realms/x",
-            &"i".repeat(123),
-        ] {
-            let mut key = String::from("left over ");
-            write_local_key(&mut key, "acct", issuer, "alice");
-            assert_eq!(
-                key,
-                format!("left over acct:{}:{issuer}:alice", issuer.len())
-            );
-        }
-    }
+    use super::Login;
 
     #[test]
     fn a_login_field_is_read_whole_or_not_at_all() {
-        let login = parse_login("3 1700000000500 1690000000000 1700000100").expect("login");
+        let login = Login::parse("3 1700000000500 1690000000000 1700000100").expect("login");
         assert_eq!(
             (login.generation, login.grace_until_ms, login.until),
             (3, 1_700_000_000_500, 1_700_000_100)
@@ -798,8 +737,9 @@ mod tests {
             "3 1 2 x",
             "3 1 2 -4",
             "3 1 2 18446744073709551616",
+            "3 1 2 4 5",
         ] {
-            assert!(parse_login(bad).is_none(), "{bad:?}");
+            assert!(Login::parse(bad).is_none(), "{bad:?}");
         }
     }
 }

@@ -37,14 +37,138 @@ use super::conn::{Conn, Source};
 pub(crate) enum Entry {
     /// A string (`{value} {until}`).
     Text(Box<str>),
-    /// A hash: field -> value (`... {until}` last).
-    Hash(HashMap<Box<str>, Box<str>>),
+    /// An identity's logins: family -> its field, read once here rather than on every check.
+    /// A field that cannot be read is left out: a login the view does not hold is refused,
+    /// as one Redis cannot read is.
+    Hash(HashMap<Box<str>, Login>),
 }
 
-/// The copy of the namespace's keys.
+/// A login's field (`generation grace_until_ms created_ms until`), read.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Login {
+    pub(crate) generation: u64,
+    pub(crate) grace_until_ms: u64,
+    /// Unix seconds.
+    pub(crate) until: u64,
+}
+
+impl Login {
+    /// Reads a field whole (four decimal numbers) or not at all.
+    pub(crate) fn parse(value: &str) -> Option<Login> {
+        let mut parts = value.split(' ').map(str::parse::<u64>);
+        let generation = parts.next()?.ok()?;
+        let grace_until_ms = parts.next()?.ok()?;
+        let _created = parts.next()?.ok()?;
+        let until = parts.next()?.ok()?;
+        if parts.next().is_some() {
+            return None;
+        }
+        Some(Login {
+            generation,
+            grace_until_ms,
+            until,
+        })
+    }
+}
+
+/// A hash's fields, each read as a login (see [`Entry::Hash`]).
+fn logins<F: Into<Box<str>>>(pairs: impl Iterator<Item = (F, impl AsRef<str>)>) -> Entry {
+    Entry::Hash(
+        pairs
+            .filter_map(|(f, v)| Some((f.into(), Login::parse(v.as_ref())?)))
+            .collect(),
+    )
+}
+
+/// The kinds of key a check reads (see [`write_local_key`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Kind {
+    /// A token revoked or spent: `u…`/`r…` then its `until`.
+    Jti,
+    /// An identity's "log out everywhere" instant: `{before_ms} {until}`.
+    Cut,
+    /// An identity's logins: a hash, family -> login.
+    Acct,
+}
+
+/// Appends `{kind}:{len(iss)}:{iss}:{id}`, a key of the store after its `{namespace}:`
+/// prefix: the issuer's length keeps issuers that contain `:` (URLs) from colliding with
+/// ids. The length is written without `fmt`, which cost more than the rest of the key.
+pub(crate) fn write_local_key(out: &mut String, kind: &str, issuer: &str, id: &str) {
+    out.push_str(kind);
+    out.push(':');
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    let mut len = issuer.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (len % 10) as u8;
+        len /= 10;
+        if len == 0 {
+            break;
+        }
+    }
+    out.extend(digits[at..].iter().map(|&d| char::from(d)));
+    out.push(':');
+    out.push_str(issuer);
+    out.push(':');
+    out.push_str(id);
+}
+
+/// What [`write_local_key`] wrote: `None` for a key of no kind a check reads.
+fn split_local_key(key: &str) -> Option<(Kind, &str, &str)> {
+    let (kind, rest) = key.split_once(':')?;
+    let kind = match kind {
+        "jti" => Kind::Jti,
+        "cut" => Kind::Cut,
+        "acct" => Kind::Acct,
+        _ => return None,
+    };
+    let (len, rest) = rest.split_once(':')?;
+    if len.is_empty() || !len.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    let len: usize = len.parse().ok()?;
+    let issuer = rest.get(..len)?;
+    let id = rest.get(len..)?.strip_prefix(':')?;
+    Some((kind, issuer, id))
+}
+
+/// `issuer -> id -> value`, looked up with the token's borrowed `&str`s as the memory store
+/// does: a check builds no key and hashes only the short strings it holds.
+type Nested<V> = HashMap<Box<str>, HashMap<Box<str>, V>>;
+
+fn get<'m, V>(map: &'m Nested<V>, issuer: &str, id: &str) -> Option<&'m V> {
+    map.get(issuer)?.get(id)
+}
+
+/// Sets (`Some`) or removes (`None`) one value; returns the one it replaces.
+fn set<V>(map: &mut Nested<V>, issuer: &str, id: &str, value: Option<V>) -> Option<V> {
+    match value {
+        Some(value) => match map.get_mut(issuer) {
+            Some(ids) => ids.insert(id.into(), value),
+            None => {
+                map.insert(issuer.into(), HashMap::from([(id.into(), value)]));
+                None
+            }
+        },
+        None => {
+            let ids = map.get_mut(issuer)?;
+            let old = ids.remove(id);
+            if ids.is_empty() {
+                map.remove(issuer);
+            }
+            old
+        }
+    }
+}
+
+/// The copy of the namespace's keys that checks read.
 #[derive(Debug, Default)]
 pub(crate) struct View {
-    keys: HashMap<Box<str>, Entry>,
+    jtis: Nested<Box<str>>,
+    cut_offs: Nested<Box<str>>,
+    accounts: Nested<HashMap<Box<str>, Login>>,
     /// Strings plus hash fields: what the size limit counts.
     entries: usize,
 }
@@ -58,60 +182,74 @@ fn until_of(value: &str) -> u64 {
         .unwrap_or(u64::MAX)
 }
 
-fn size(entry: &Entry) -> usize {
-    match entry {
-        Entry::Text(_) => 1,
-        Entry::Hash(fields) => fields.len(),
-    }
-}
-
 impl View {
-    /// Sets or removes `key`.
+    /// Sets or removes `key` (Redis's name after `{namespace}:`). A key of no kind a check
+    /// reads is not held; nor is a key whose type is not its kind's (a check would not find
+    /// it either).
     pub(crate) fn apply(&mut self, key: &str, entry: Option<Entry>) {
-        let old = match entry {
-            Some(Entry::Hash(fields)) if fields.is_empty() => self.keys.remove(key),
-            Some(entry) => {
-                self.entries += size(&entry);
-                self.keys.insert(key.into(), entry)
-            }
-            None => self.keys.remove(key),
+        let Some((kind, issuer, id)) = split_local_key(key) else {
+            return;
         };
-        if let Some(old) = old {
-            self.entries = self.entries.saturating_sub(size(&old));
-        }
+        let (added, removed) = match (kind, entry) {
+            (Kind::Jti | Kind::Cut, entry) => {
+                let map = match kind {
+                    Kind::Jti => &mut self.jtis,
+                    _ => &mut self.cut_offs,
+                };
+                let (added, value) = match entry {
+                    Some(Entry::Text(value)) => (1, Some(value)),
+                    _ => (0, None),
+                };
+                (added, usize::from(set(map, issuer, id, value).is_some()))
+            }
+            (Kind::Acct, Some(Entry::Hash(fields))) if !fields.is_empty() => (
+                fields.len(),
+                set(&mut self.accounts, issuer, id, Some(fields)).map_or(0, |old| old.len()),
+            ),
+            (Kind::Acct, _) => (
+                0,
+                set(&mut self.accounts, issuer, id, None).map_or(0, |old| old.len()),
+            ),
+        };
+        self.entries = (self.entries + added).saturating_sub(removed);
     }
 
-    /// A string's value.
-    pub(crate) fn text(&self, key: &str) -> Option<&str> {
-        match self.keys.get(key)? {
-            Entry::Text(v) => Some(v),
-            Entry::Hash(_) => None,
-        }
+    /// The value of a token's `jti` key.
+    pub(crate) fn jti(&self, issuer: &str, jti: &str) -> Option<&str> {
+        get(&self.jtis, issuer, jti).map(|v| &**v)
     }
 
-    /// A hash field's value.
-    pub(crate) fn field(&self, key: &str, field: &str) -> Option<&str> {
-        match self.keys.get(key)? {
-            Entry::Hash(fields) => fields.get(field).map(|v| &**v),
-            Entry::Text(_) => None,
-        }
+    /// The value of an identity's cut-off key.
+    pub(crate) fn cut_off(&self, issuer: &str, identity: &str) -> Option<&str> {
+        get(&self.cut_offs, issuer, identity).map(|v| &**v)
+    }
+
+    /// One login of an identity.
+    pub(crate) fn login(&self, issuer: &str, identity: &str, family: &str) -> Option<Login> {
+        get(&self.accounts, issuer, identity)?.get(family).copied()
     }
 
     /// Forgets what ended before `now_s`: the tokens it concerns are expired.
     pub(crate) fn prune(&mut self, now_s: u64) {
         let mut removed = 0;
-        self.keys.retain(|_, entry| match entry {
-            Entry::Text(v) => {
-                let keep = until_of(v) >= now_s;
-                removed += usize::from(!keep);
-                keep
-            }
-            Entry::Hash(fields) => {
+        for texts in [&mut self.jtis, &mut self.cut_offs] {
+            texts.retain(|_, ids| {
+                ids.retain(|_, value| {
+                    let keep = until_of(value) >= now_s;
+                    removed += usize::from(!keep);
+                    keep
+                });
+                !ids.is_empty()
+            });
+        }
+        self.accounts.retain(|_, ids| {
+            ids.retain(|_, fields| {
                 let before = fields.len();
-                fields.retain(|_, v| until_of(v) >= now_s);
+                fields.retain(|_, login| login.until >= now_s);
                 removed += before - fields.len();
                 !fields.is_empty()
-            }
+            });
+            !ids.is_empty()
         });
         self.entries = self.entries.saturating_sub(removed);
     }
@@ -474,12 +612,7 @@ fn entry_of(kind: &str, value: Value) -> Option<Entry> {
     match (kind, value) {
         ("h", value) => {
             let pairs: Vec<(String, String)> = redis::from_redis_value(value).ok()?;
-            Some(Entry::Hash(
-                pairs
-                    .into_iter()
-                    .map(|(f, v)| (f.into_boxed_str(), v.into_boxed_str()))
-                    .collect(),
-            ))
+            Some(logins(pairs.into_iter()))
         }
         ("s", value) => {
             let text: String = redis::from_redis_value(value).ok()?;
@@ -520,11 +653,10 @@ fn parse_entry(fields: &[String]) -> Option<(u64, String, Option<Entry>)> {
     let state = match (kind.as_str(), rest) {
         ("d", []) => None,
         ("s", [v, value]) if v == "v" => Some(Entry::Text(value.as_str().into())),
-        ("h", pairs) if pairs.len() % 2 == 0 => Some(Entry::Hash(
+        ("h", pairs) if pairs.len() % 2 == 0 => Some(logins(
             pairs
                 .chunks_exact(2)
-                .map(|p| (p[0].as_str().into(), p[1].as_str().into()))
-                .collect(),
+                .map(|p| (p[0].as_str(), p[1].as_str())),
         )),
         _ => return None,
     };
@@ -565,6 +697,7 @@ mod tests {
             panic!("a hash entry");
         };
         assert_eq!(fields.len(), 2);
+        assert_eq!(fields.get("k").map(|l| l.until), Some(6));
         for bad in [
             &["n", "x", "k", "a", "t", "d"][..],
             &["k", "1", "n", "a", "t", "d"],
@@ -577,27 +710,81 @@ mod tests {
     }
 
     #[test]
+    fn a_local_key_spells_the_issuer_length_in_decimal_and_reads_back() {
+        for issuer in [
+            "",
+            "a",
+            "https://idp:8443/x",
+            "https://idp.example.com/realms/x",
+            &"i".repeat(123),
+        ] {
+            for (kind, name) in [(Kind::Jti, "jti"), (Kind::Cut, "cut"), (Kind::Acct, "acct")] {
+                let mut key = String::from("left over ");
+                write_local_key(&mut key, name, issuer, "alice:1");
+                assert_eq!(
+                    key,
+                    format!("left over {name}:{}:{issuer}:alice:1", issuer.len())
+                );
+                let key = &key["left over ".len()..];
+                assert_eq!(split_local_key(key), Some((kind, issuer, "alice:1")));
+            }
+        }
+        for bad in [
+            "seq",
+            "log:0::x",
+            "jti",
+            "jti:",
+            "jti:1:",
+            "jti:+1:a:x",
+            "jti::a:x",
+            "jti:2:a:x",
+            "jti:1:ab",
+            "jti:99999999999999999999999:a:x",
+            "jti:1:\u{e9}:x",
+        ] {
+            assert_eq!(split_local_key(bad), None, "{bad:?}");
+        }
+    }
+
+    #[test]
     fn the_view_counts_and_prunes_what_expired() {
         let mut view = View::default();
-        view.apply("a", Some(Entry::Text("r 100".into())));
-        view.apply("b", Some(Entry::Text("r 200".into())));
-        let fields = [("f1", "0 0 1 100"), ("f2", "0 0 1 300")]
-            .into_iter()
-            .map(|(f, v)| (f.into(), v.into()))
-            .collect();
-        view.apply("h", Some(Entry::Hash(fields)));
+        view.apply("jti:0::a", Some(Entry::Text("r 100".into())));
+        view.apply("cut:3:iss:b", Some(Entry::Text("5 200".into())));
+        view.apply(
+            "acct:0::h",
+            Some(logins(
+                [("f1", "0 0 1 100"), ("f2", "7 9 1 300"), ("bad", "0 0 1")].into_iter(),
+            )),
+        );
+        // Not read by any check: not held.
+        view.apply("other:0::a", Some(Entry::Text("r 100".into())));
+        view.apply("jti:0::h", Some(logins([("f", "0 0 1 100")].into_iter())));
         assert_eq!(view.entries(), 4);
-        view.apply("a", Some(Entry::Text("r 150".into())));
+        view.apply("jti:0::a", Some(Entry::Text("r 150".into())));
         assert_eq!(view.entries(), 4);
+        assert_eq!(view.jti("", "a"), Some("r 150"));
+        assert_eq!(view.jti("", "h"), None);
+        assert_eq!(view.cut_off("iss", "b"), Some("5 200"));
+        assert_eq!(view.cut_off("", "b"), None);
         view.prune(160);
-        assert_eq!(view.text("a"), None);
-        assert_eq!(view.text("b"), Some("r 200"));
-        assert_eq!(view.field("h", "f1"), None);
-        assert_eq!(view.field("h", "f2"), Some("0 0 1 300"));
+        assert_eq!(view.jti("", "a"), None);
+        assert_eq!(view.cut_off("iss", "b"), Some("5 200"));
+        assert_eq!(view.login("", "h", "f1"), None);
+        assert_eq!(
+            view.login("", "h", "f2"),
+            Some(Login {
+                generation: 7,
+                grace_until_ms: 9,
+                until: 300
+            })
+        );
+        assert_eq!(view.login("", "h", "bad"), None);
         assert_eq!(view.entries(), 2);
-        view.apply("h", None);
-        view.apply("b", Some(Entry::Hash(HashMap::new())));
+        view.apply("acct:0::h", None);
+        view.apply("cut:3:iss:b", Some(Entry::Hash(HashMap::new())));
         assert_eq!(view.entries(), 0);
-        assert_eq!(view.text("b"), None);
+        assert_eq!(view.cut_off("iss", "b"), None);
+        assert!(view.jtis.is_empty() && view.cut_offs.is_empty() && view.accounts.is_empty());
     }
 }
