@@ -125,9 +125,9 @@ impl RedisOptions {
     }
 
     /// The most entries (revoked tokens, live logins, "log out everywhere" instants) the
-    /// local view holds (default 1,000,000; about 150 bytes each, see the README). Beyond
-    /// it the view is dropped and the instance asks Redis for every request, copying again
-    /// every 10 seconds until the keys fit (expiries bring them back under).
+    /// local view holds (default 1,000,000; about 80 bytes per revoked token, see the
+    /// README). Beyond it the view is dropped and the instance asks Redis for every request,
+    /// copying again every 10 seconds until the keys fit (expiries bring them back under).
     pub fn max_local_entries(mut self, entries: usize) -> Self {
         self.max_local_entries = entries;
         self
