@@ -61,6 +61,22 @@ async fn every_algorithm_signs_and_verifies_over_http() {
     }
 }
 
+/// The largest RSA key (8192 bits): its 1,024-byte signature, 1,366 base64url characters, is
+/// the longest a token may carry (B3/B4), and it verifies; one character more is refused
+/// before it is decoded.
+#[tokio::test]
+async fn the_largest_rsa_key_signs_and_verifies() {
+    let jwt = asymmetric(Algorithm::RS256, "rsa8192");
+    let s = serve(&jwt).await;
+    let (access, _) = s.login("alice").await;
+    assert_eq!(access.rsplit('.').next().map(str::len), Some(1366));
+    let r = s.get_bearer("/protected", &access).await;
+    assert_eq!((r.status, &r.body["identity"]), (200, &json!("alice")));
+    s.get_bearer("/protected", &format!("{access}A"))
+        .await
+        .assert_invalid_token("bad_signature");
+}
+
 #[tokio::test]
 async fn a_verify_only_service_accepts_tokens_of_the_signing_service() {
     let issuer = asymmetric(Algorithm::ES256, "ec256");

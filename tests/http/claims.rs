@@ -83,6 +83,45 @@ async fn leeway_edges_one_second_inside_and_outside() {
     }
 }
 
+/// The same edges to the second, on a clock that does not move: a token is expired iff
+/// `exp + leeway < now` (so at `exp + leeway == now` it still passes), and too early iff
+/// `nbf` or `iat` is beyond `now + leeway` (SECURITY.md D1-D3).
+#[tokio::test]
+async fn time_checks_at_the_exact_second_on_a_frozen_clock() {
+    let at = now() - 100;
+    let clock = axum_jwt_guard::testing::ManualClock::at_millis(at * 1000);
+    for leeway in [0, 5] {
+        let s = serve(&jwt_with(|b| {
+            b.leeway(Duration::from_secs(leeway)).clock(clock.clone())
+        }))
+        .await;
+        let cases = [
+            (json!({"iat": at - 10, "exp": at - leeway}), 200, ""),
+            (
+                json!({"iat": at - 10, "exp": at - leeway - 1}),
+                401,
+                "expired",
+            ),
+            (json!({"iat": at - 10, "nbf": at + leeway}), 200, ""),
+            (
+                json!({"iat": at - 10, "nbf": at + leeway + 1}),
+                401,
+                "not_yet_valid",
+            ),
+            (json!({"iat": at + leeway}), 200, ""),
+            (json!({"iat": at + leeway + 1}), 401, "issued_in_future"),
+        ];
+        for (over, status, reason) in cases {
+            let t = forge_hs256(HS256_HEADER, &claims(over.clone()));
+            let r = s.get_bearer("/protected", &t).await;
+            assert_eq!(r.status, status, "leeway {leeway}, {over}: {r:?}");
+            if status == 401 {
+                r.assert_invalid_token(reason);
+            }
+        }
+    }
+}
+
 #[tokio::test]
 async fn nbf_delta_is_written_and_enforced() {
     let strict = jwt_with(|b| {

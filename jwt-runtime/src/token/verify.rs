@@ -674,6 +674,9 @@ mod tests {
         assert_eq!(media_subtype("APPLICATION/JWT"), "JWT");
         assert_eq!(media_subtype("jwt"), "jwt");
         assert_eq!(media_subtype("applicationéé/x"), "applicationéé/x");
+        // Only `application/` is optional: another 12-byte prefix is part of the type.
+        assert_eq!(media_subtype("example.com/jwt"), "example.com/jwt");
+        assert_eq!(typ_kind("example.com/refresh+jwt"), None);
     }
 
     #[test]
