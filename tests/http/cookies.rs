@@ -294,6 +294,22 @@ async fn header_tokens_need_no_csrf_and_location_order_decides() {
         )
         .await;
     assert_eq!(r.status, 200, "{r:?}");
+    // An emptied cookie (`access_token_cookie=`, `=""`) is no token: with the cookie first,
+    // the header's token is the request's; alone, the request carries no token at all.
+    let good_header = format!("Bearer {}", session.access);
+    for empty in ["access_token_cookie=", "access_token_cookie=\"\""] {
+        let r = s2
+            .get_with(
+                "/read",
+                &[("authorization", &good_header), ("cookie", empty)],
+            )
+            .await;
+        assert_eq!((r.status, &r.body), (200, &json!("alice")), "{empty}");
+        let r = s2.get_with("/read", &[("cookie", empty)]).await;
+        assert_eq!(r.status, 401, "{empty}: {r:?}");
+        assert_eq!(r.www_authenticate.as_deref(), Some("Bearer"), "{empty}");
+        assert_eq!(r.reason(), "missing_token", "{empty}");
+    }
     // Nothing anywhere: the message names every place looked in.
     let r = s.get_with("/read", &[]).await;
     let m = r.body["message"].as_str().unwrap();
@@ -411,17 +427,71 @@ async fn cookie_attributes_are_configurable() {
         .post_json("/write", &[("cookie", &c), ("x-xsrf", &csrf)], &json!({}))
         .await;
     assert_eq!(r.status, 200, "{r:?}");
-    // SameSite=None without Secure is a configuration error.
-    let bad = CookieConfig {
+}
+
+/// What `build()` refuses in a cookie configuration, naming the setting, and what it allows.
+#[test]
+fn cookie_configuration_is_checked_at_build() {
+    let build = |config: CookieConfig| {
+        Jwt::builder()
+            .secret(SECRET)
+            .token_locations([TokenLocation::Cookie])
+            .cookie_config(config)
+            .build()
+            .map(drop)
+            .map_err(|e| e.to_string())
+    };
+    // SameSite=None needs Secure; Secure off (plain HTTP in development) is fine otherwise.
+    let err = build(CookieConfig {
         same_site: SameSite::None,
         secure: false,
         ..CookieConfig::default()
-    };
-    assert!(
-        Jwt::builder()
-            .secret(SECRET)
-            .cookie_config(bad)
-            .build()
-            .is_err()
-    );
+    })
+    .unwrap_err();
+    assert!(err.contains("cookie_config.same_site"), "{err}");
+    for (same_site, secure) in [
+        (SameSite::None, true),
+        (SameSite::Lax, false),
+        (SameSite::Strict, false),
+    ] {
+        assert_eq!(
+            build(CookieConfig {
+                same_site,
+                secure,
+                ..CookieConfig::default()
+            }),
+            Ok(()),
+            "{same_site:?}, secure {secure}"
+        );
+    }
+    // Cookie names: letters, digits, `-`, `_`, `.`; never empty.
+    type Field = fn(&mut CookieConfig) -> &mut String;
+    let fields: [(&str, Field); 4] = [
+        ("cookie_config.access_cookie", |c| &mut c.access_cookie),
+        ("cookie_config.refresh_cookie", |c| &mut c.refresh_cookie),
+        ("cookie_config.csrf_access_cookie", |c| {
+            &mut c.csrf_access_cookie
+        }),
+        ("cookie_config.csrf_refresh_cookie", |c| {
+            &mut c.csrf_refresh_cookie
+        }),
+    ];
+    for (setting, field) in fields {
+        for bad in ["", "a b", "a;b", "a=b", "caf\u{e9}"] {
+            let mut config = CookieConfig::default();
+            *field(&mut config) = bad.into();
+            let err = build(config).unwrap_err();
+            assert!(err.contains(setting), "{setting} = {bad:?}: {err}");
+        }
+        let mut config = CookieConfig::default();
+        *field(&mut config) = "__Host-my_cookie.v2".into();
+        assert_eq!(build(config), Ok(()), "{setting}");
+    }
+    // The CSRF header must be a header name.
+    let err = build(CookieConfig {
+        csrf_header: "x csrf".into(),
+        ..CookieConfig::default()
+    })
+    .unwrap_err();
+    assert!(err.contains("cookie_config.csrf_header"), "{err}");
 }
