@@ -328,6 +328,37 @@ async fn header_tokens_need_no_csrf_and_location_order_decides() {
     drop(jwt);
 }
 
+/// A service that reads tokens from the header alone neither writes cookies nor reads them:
+/// its login sets none and binds no CSRF value into the tokens, its refresh endpoint ignores
+/// a refresh cookie, and its logout clears none.
+#[tokio::test]
+async fn a_header_only_service_sets_and_reads_no_cookies() {
+    let (_, s) = start(builder(&[TokenLocation::Header])).await;
+    let r = s
+        .post_json(
+            "/auth",
+            &[],
+            &json!({"username": "alice", "password": "alice-password"}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.header_values("set-cookie"), Vec::<String>::new());
+    let access = r.body["access_token"].as_str().unwrap().to_owned();
+    let refresh = r.body["refresh_token"].as_str().unwrap().to_owned();
+    assert_eq!(decode_part(&access, 1).get("csrf"), None);
+    let cookie = format!("refresh_token_cookie={refresh}");
+    let r = s
+        .request("POST", "/auth/refresh", &[("cookie", &cookie)], None)
+        .await;
+    assert_eq!((r.status, r.reason()), (401, "missing_token"), "{r:?}");
+    let bearer = format!("Bearer {access}");
+    let r = s
+        .request("POST", "/auth/logout", &[("authorization", &bearer)], None)
+        .await;
+    assert_eq!(r.status, 200, "{r:?}");
+    assert_eq!(r.header_values("set-cookie"), Vec::<String>::new());
+}
+
 #[tokio::test]
 async fn refresh_and_logout_through_cookies() {
     let (_, s) = start(builder(&[TokenLocation::Cookie])).await;

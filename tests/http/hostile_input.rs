@@ -48,8 +48,13 @@ async fn non_utf8_and_non_ascii_headers() {
         b"Authorization: Bearer a\xc3\xa9b.c.d",
         b"Authorization: \xe2\x82\xac",
     ] {
+        // Refused as such, valid UTF-8 or not, before any scheme or token is read.
         let (status, text) = s.raw_get("/protected", line).await;
         assert_eq!(status, 401, "{text}");
+        assert!(
+            text.contains("the authorization header holds characters a token cannot contain"),
+            "{text}"
+        );
     }
     still_serves(&s).await;
 }

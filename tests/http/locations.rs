@@ -17,14 +17,19 @@ async fn bearer_scheme_variants() {
         let r = s.get_with("/protected", &[("authorization", &value)]).await;
         assert_eq!(r.status, 200, "{value:.20}: {r:?}");
     }
-    for value in [
-        format!("Bearer {t} extra"),
-        "Bearer".to_owned(),
-        format!("Bearer {t},{t}"),
+    let one = "exactly one token after the scheme";
+    for (value, message) in [
+        (format!("Bearer {t} extra"), one),
+        (format!("Bearer {t}\textra"), one),
+        (format!("Bearer {t},{t}"), one),
+        (format!("Bearer {t} {t} {t}"), one),
+        ("Bearer".to_owned(), "not followed by a token"),
     ] {
         let r = s.get_with("/protected", &[("authorization", &value)]).await;
         assert_eq!(r.status, 401, "{value:.20}: {r:?}");
         assert_eq!(r.reason(), "malformed");
+        let said = r.body["message"].as_str().unwrap_or_default();
+        assert!(said.contains(message), "{value:.20}: {said}");
     }
     // A raw token without a scheme is not a bearer credential.
     let r = s.get_with("/protected", &[("authorization", &t)]).await;
