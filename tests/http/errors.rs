@@ -52,6 +52,27 @@ async fn a_valid_token_passes() {
     assert_eq!(r.www_authenticate, None);
 }
 
+/// A token whose header or payload segment is empty is refused as such (A1), before any
+/// of it is decoded or routed to a key.
+#[tokio::test]
+async fn an_empty_header_or_payload_segment_is_malformed() {
+    let s = serve(&hs256_jwt()).await;
+    let good = hs256_jwt().access_token("alice").sign().unwrap();
+    let parts: Vec<&str> = good.split('.').collect();
+    for token in [
+        format!(".{}.{}", parts[1], parts[2]),
+        format!("{}..{}", parts[0], parts[2]),
+        format!("..{}", parts[2]),
+    ] {
+        let r = s.get_bearer("/protected", &token).await;
+        r.assert_invalid_token("malformed");
+        assert_eq!(
+            r.body["message"], "the token header or payload is empty",
+            "{token:.20}"
+        );
+    }
+}
+
 #[tokio::test]
 async fn two_tokens_in_one_request_are_invalid_request() {
     let jwt = Jwt::builder()
