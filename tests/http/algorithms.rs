@@ -62,8 +62,8 @@ async fn every_algorithm_signs_and_verifies_over_http() {
 }
 
 /// The largest RSA key (8192 bits): its 1,024-byte signature, 1,366 base64url characters, is
-/// the longest a token may carry (B3/B4), and it verifies; one character more is refused
-/// before it is decoded.
+/// the longest a token may carry, and it verifies; one character more is refused before it
+/// is decoded.
 #[tokio::test]
 async fn the_largest_rsa_key_signs_and_verifies() {
     let jwt = asymmetric(Algorithm::RS256, "rsa8192");
