@@ -90,7 +90,8 @@ struct Session {
     csrf_refresh: String,
 }
 
-async fn login(s: &Server) -> (Reply, Session) {
+/// `POST /auth` as alice, asserting a 200.
+async fn post_login(s: &Server) -> Reply {
     let r = s
         .post_json(
             "/auth",
@@ -99,6 +100,11 @@ async fn login(s: &Server) -> (Reply, Session) {
         )
         .await;
     assert_eq!(r.status, 200, "{r:?}");
+    r
+}
+
+async fn login(s: &Server) -> (Reply, Session) {
+    let r = post_login(s).await;
     let all = set_cookies(&r);
     let session = Session {
         access: cookie(&all, "access_token_cookie").1.clone(),
@@ -334,14 +340,7 @@ async fn header_tokens_need_no_csrf_and_location_order_decides() {
 #[tokio::test]
 async fn a_header_only_service_sets_and_reads_no_cookies() {
     let (_, s) = start(builder(&[TokenLocation::Header])).await;
-    let r = s
-        .post_json(
-            "/auth",
-            &[],
-            &json!({"username": "alice", "password": "alice-password"}),
-        )
-        .await;
-    assert_eq!(r.status, 200, "{r:?}");
+    let r = post_login(&s).await;
     assert_eq!(r.header_values("set-cookie"), Vec::<String>::new());
     let access = r.body["access_token"].as_str().unwrap().to_owned();
     let refresh = r.body["refresh_token"].as_str().unwrap().to_owned();
@@ -439,13 +438,7 @@ async fn cookie_attributes_are_configurable() {
         ..CookieConfig::default()
     };
     let (_, s) = start(builder(&[TokenLocation::Cookie]).cookie_config(config)).await;
-    let r = s
-        .post_json(
-            "/auth",
-            &[],
-            &json!({"username": "alice", "password": "alice-password"}),
-        )
-        .await;
+    let r = post_login(&s).await;
     let all = set_cookies(&r);
     let at = cookie(&all, "__Host-at");
     assert!(
