@@ -6,7 +6,8 @@ use std::sync::RwLock;
 use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering};
 
 use super::{
-    NewLogin, Rotation, StoreError, StoreFuture, TokenRef, TokenStatus, generation_status, rotation,
+    Nested, NewLogin, Rotation, StoreError, StoreFuture, TokenRef, TokenStatus, generation_status,
+    get, rotation,
 };
 
 /// One login: its current generation and grace window.
@@ -68,10 +69,6 @@ enum Key {
     Account(Box<str>, Box<str>),
 }
 
-/// `issuer -> id -> value`: looked up with borrowed `&str`s, so checking a token allocates
-/// nothing.
-type Nested<V> = HashMap<Box<str>, HashMap<Box<str>, V>>;
-
 #[derive(Debug, Default)]
 struct State {
     accounts: Nested<Account>,
@@ -81,10 +78,6 @@ struct State {
     expiry: BinaryHeap<Reverse<(u64, Key)>>,
     /// Logins, deny entries and cut-offs held.
     len: usize,
-}
-
-fn get<'m, V>(map: &'m Nested<V>, issuer: &str, id: &str) -> Option<&'m V> {
-    map.get(issuer)?.get(id)
 }
 
 fn get_mut<'m, V>(map: &'m mut Nested<V>, issuer: &str, id: &str) -> Option<&'m mut V> {

@@ -40,6 +40,15 @@ pub use redis::{DEFAULT_MAX_LOCAL_ENTRIES, DEFAULT_PROPAGATION_BOUND, RedisOptio
 use crate::token::Token;
 use crate::token::claims::TokenKind;
 
+/// `issuer -> id -> value`, how the memory store and Redis's local view hold their entries:
+/// looked up with the token's borrowed `&str`s, so a check builds no key and allocates
+/// nothing.
+type Nested<V> = std::collections::HashMap<Box<str>, std::collections::HashMap<Box<str>, V>>;
+
+fn get<'m, V>(map: &'m Nested<V>, issuer: &str, id: &str) -> Option<&'m V> {
+    map.get(issuer)?.get(id)
+}
+
 /// Default time a guarded request waits for the revocation store before failing closed.
 pub const DEFAULT_REVOCATION_TIMEOUT: Duration = Duration::from_millis(500);
 

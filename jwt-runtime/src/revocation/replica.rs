@@ -31,6 +31,7 @@ use std::time::{Duration, Instant};
 use redis::Value;
 
 use super::conn::{Conn, Source};
+use super::{Nested, get};
 
 /// One key's state, as Redis holds it.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -132,14 +133,6 @@ fn split_local_key(key: &str) -> Option<(Kind, &str, &str)> {
     let issuer = rest.get(..len)?;
     let id = rest.get(len..)?.strip_prefix(':')?;
     Some((kind, issuer, id))
-}
-
-/// `issuer -> id -> value`, looked up with the token's borrowed `&str`s as the memory store
-/// does: a check builds no key and hashes only the short strings it holds.
-type Nested<V> = HashMap<Box<str>, HashMap<Box<str>, V>>;
-
-fn get<'m, V>(map: &'m Nested<V>, issuer: &str, id: &str) -> Option<&'m V> {
-    map.get(issuer)?.get(id)
 }
 
 /// Sets (`Some`) or removes (`None`) one value; returns the one it replaces.
