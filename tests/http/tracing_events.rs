@@ -82,6 +82,14 @@ impl Capture {
         out
     }
 
+    /// The one refusal event captured since the last call (fails if there is not exactly
+    /// one), and forgets what was captured.
+    fn the_refusal(&self) -> Record {
+        let mut events = self.refusals();
+        assert_eq!(events.len(), 1, "{events:?}");
+        events.remove(0)
+    }
+
     /// Everything captured, as one string.
     fn text(&self) -> String {
         format!("{:?}", self.0.lock().unwrap())
@@ -112,9 +120,7 @@ async fn every_refusal_is_one_event_with_its_reason_and_no_token_bytes() {
     // No token: the reason, status, method and the route template.
     let r = s.get_with("/orders/7", &[]).await;
     assert_eq!(r.status, 401);
-    let events = capture.refusals();
-    assert_eq!(events.len(), 1, "{events:?}");
-    let e = &events[0];
+    let e = &capture.the_refusal();
     assert_eq!(
         (e.target.as_str(), e.level.as_str()),
         ("axum_jwt_guard", "INFO")
@@ -136,9 +142,7 @@ async fn every_refusal_is_one_event_with_its_reason_and_no_token_bytes() {
         .await
         .assert_invalid_token("unknown_key");
     seen.push(forged.clone());
-    let events = capture.refusals();
-    assert_eq!(events.len(), 1, "{events:?}");
-    let e = &events[0];
+    let e = &capture.the_refusal();
     assert_eq!(field(e, "reason").as_deref(), Some("unknown_key"));
     assert_eq!(field(e, "alg").as_deref(), Some("HS256"));
     assert_eq!(field(e, "kid").as_deref(), Some("evil\"\nkid"));
@@ -157,9 +161,7 @@ async fn every_refusal_is_one_event_with_its_reason_and_no_token_bytes() {
     let r = s.get_bearer("/orders/7", &user).await;
     assert_eq!(r.status, 403);
     seen.push(user.clone());
-    let events = capture.refusals();
-    assert_eq!(events.len(), 1, "{events:?}");
-    let e = &events[0];
+    let e = &capture.the_refusal();
     assert_eq!(field(e, "reason").as_deref(), Some("insufficient_scope"));
     assert_eq!(field(e, "status").as_deref(), Some("403"));
     assert_eq!(field(e, "identity").as_deref(), Some("alice"));
@@ -174,9 +176,10 @@ async fn every_refusal_is_one_event_with_its_reason_and_no_token_bytes() {
         .await
         .assert_invalid_token("revoked");
     seen.push(admin_token.clone());
-    let events = capture.refusals();
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(field(&events[0], "identity").as_deref(), Some("root"));
+    assert_eq!(
+        field(&capture.the_refusal(), "identity").as_deref(),
+        Some("root")
+    );
 
     // An accepted request writes no refusal, and runs in an `admit` span.
     let fine = jwt.access_token("root2").scopes(["admin"]).sign().unwrap();
@@ -237,9 +240,7 @@ async fn a_token_beyond_the_size_limit_is_refused_unread_and_one_at_it_is_read()
     s.get_bearer("/orders/7", &valid)
         .await
         .assert_invalid_token("token_too_large");
-    let events = capture.refusals();
-    assert_eq!(events.len(), 1, "{events:?}");
-    let e = &events[0];
+    let e = &capture.the_refusal();
     assert_eq!(field(e, "reason").as_deref(), Some("token_too_large"));
     for hint in ["alg", "kid", "iss"] {
         assert_eq!(field(e, hint), None, "{hint} read from an oversized token");
@@ -254,9 +255,7 @@ async fn a_token_beyond_the_size_limit_is_refused_unread_and_one_at_it_is_read()
     s.get_bearer("/orders/7", &forged)
         .await
         .assert_invalid_token("unknown_key");
-    let events = capture.refusals();
-    assert_eq!(events.len(), 1, "{events:?}");
-    let e = &events[0];
+    let e = &capture.the_refusal();
     assert_eq!(field(e, "alg").as_deref(), Some("HS256"));
     assert_eq!(field(e, "kid").as_deref(), Some("other"));
     assert_eq!(
@@ -314,9 +313,7 @@ async fn the_auth_endpoints_refusals_are_events_too() {
         )
         .await;
     assert_eq!(r.status, 401);
-    let events = capture.refusals();
-    assert_eq!(events.len(), 1, "{events:?}");
-    let e = &events[0];
+    let e = &capture.the_refusal();
     assert_eq!(e.fields["reason"], "authentication_failed");
     assert_eq!(
         (e.fields["method"].as_str(), e.fields["route"].as_str()),
@@ -334,10 +331,9 @@ async fn the_auth_endpoints_refusals_are_events_too() {
     assert!(capture.refusals().is_empty());
     let r = s.post_json("/auth/refresh", &[], &body).await;
     r.assert_invalid_token("refresh_token_reused");
-    let events = capture.refusals();
-    assert_eq!(events.len(), 1, "{events:?}");
-    assert_eq!(events[0].fields["reason"], "refresh_token_reused");
-    assert_eq!(events[0].fields["identity"], "alice");
+    let e = &capture.the_refusal();
+    assert_eq!(e.fields["reason"], "refresh_token_reused");
+    assert_eq!(e.fields["identity"], "alice");
     let text = capture.text();
     assert!(!text.contains("horse") && !text.contains(refresh.rsplit('.').next().unwrap()));
 }

@@ -156,6 +156,22 @@ fn set<V>(map: &mut Nested<V>, issuer: &str, id: &str, value: Option<V>) -> Opti
     }
 }
 
+/// Sets a string key (removes it unless `entry` is a string); returns the entries added and
+/// removed.
+fn set_text(
+    map: &mut Nested<Box<str>>,
+    issuer: &str,
+    id: &str,
+    entry: Option<Entry>,
+) -> (usize, usize) {
+    let value = match entry {
+        Some(Entry::Text(value)) => Some(value),
+        _ => None,
+    };
+    let added = usize::from(value.is_some());
+    (added, usize::from(set(map, issuer, id, value).is_some()))
+}
+
 /// The copy of the namespace's keys that checks read.
 #[derive(Debug, Default)]
 pub(crate) struct View {
@@ -183,26 +199,18 @@ impl View {
         let Some((kind, issuer, id)) = split_local_key(key) else {
             return;
         };
-        let (added, removed) = match (kind, entry) {
-            (Kind::Jti | Kind::Cut, entry) => {
-                let map = match kind {
-                    Kind::Jti => &mut self.jtis,
-                    _ => &mut self.cut_offs,
+        let (added, removed) = match kind {
+            Kind::Jti => set_text(&mut self.jtis, issuer, id, entry),
+            Kind::Cut => set_text(&mut self.cut_offs, issuer, id, entry),
+            Kind::Acct => {
+                let fields = match entry {
+                    Some(Entry::Hash(fields)) if !fields.is_empty() => Some(fields),
+                    _ => None,
                 };
-                let (added, value) = match entry {
-                    Some(Entry::Text(value)) => (1, Some(value)),
-                    _ => (0, None),
-                };
-                (added, usize::from(set(map, issuer, id, value).is_some()))
+                let added = fields.as_ref().map_or(0, HashMap::len);
+                let old = set(&mut self.accounts, issuer, id, fields);
+                (added, old.map_or(0, |old| old.len()))
             }
-            (Kind::Acct, Some(Entry::Hash(fields))) if !fields.is_empty() => (
-                fields.len(),
-                set(&mut self.accounts, issuer, id, Some(fields)).map_or(0, |old| old.len()),
-            ),
-            (Kind::Acct, _) => (
-                0,
-                set(&mut self.accounts, issuer, id, None).map_or(0, |old| old.len()),
-            ),
         };
         self.entries = (self.entries + added).saturating_sub(removed);
     }
